@@ -1,0 +1,9 @@
+using System.CommandLine;
+using Runway.Cli.Commands;
+
+var root = new RootCommand("runway — Runway Plugins from the command line: daemon control, effects, renders.");
+root.Subcommands.Add(DaemonCommands.Create());
+root.Subcommands.Add(EffectsCommand.Create());
+root.Subcommands.Add(RenderCommand.Create());
+root.Subcommands.Add(DemoCommands.Create());
+return await root.Parse(args).InvokeAsync();
