@@ -49,8 +49,14 @@ public static class ContactSheet
 
     private static Mat Load8(string file, int width)
     {
-        using var raw = Cv2.ImRead(file, ImreadModes.Color);
-        if (raw.Empty()) throw new InvalidDataException($"cannot read '{file}' for the contact sheet");
+        using var rgba = Media.FrameReader.ReadImage(file);
+        using var raw = new Mat();
+        using (var bgr = new Mat())
+        {
+            Cv2.CvtColor(rgba, bgr, ColorConversionCodes.RGBA2BGR);
+            var scale = bgr.Depth() switch { MatType.CV_16U => 1 / 257.0, MatType.CV_32F => 255.0, _ => 1.0 };
+            bgr.ConvertTo(raw, MatType.CV_8U, scale);
+        }
         var scaled = new Mat();
         Cv2.Resize(raw, scaled, new Size(width, (int)Math.Round(raw.Rows * width / (double)raw.Cols)), 0, 0, InterpolationFlags.Area);
         return scaled;

@@ -20,15 +20,15 @@ public static class SampleShot
             using var mask = new Mat(height, width, MatType.CV_8UC1, Scalar.All(0));
             DrawBoomMic(view, mask, i, frames);
             using var rgba = new Mat();
-            Cv2.CvtColor(view, rgba, ColorConversionCodes.BGR2BGRA);
+            Cv2.CvtColor(view, rgba, ColorConversionCodes.BGR2RGBA);
             using var rgba16 = new Mat();
             rgba.ConvertTo(rgba16, MatType.CV_16U, 257);
             using var maskRgba = new Mat();
-            Cv2.CvtColor(mask, maskRgba, ColorConversionCodes.GRAY2BGRA);
+            Cv2.CvtColor(mask, maskRgba, ColorConversionCodes.GRAY2RGBA);
             var frame = Path.Combine(directory, $"frame_{i:D4}.pam");
             var matte = Path.Combine(directory, $"mask_{i:D4}.pam");
-            if (!Cv2.ImWrite(frame, rgba16) || !Cv2.ImWrite(matte, maskRgba))
-                throw new IOException($"cannot write the sample shot into '{directory}'");
+            Media.PamFile.Write(frame, rgba16);
+            Media.PamFile.Write(matte, maskRgba);
             written.Add((frame, matte));
         }
         return written;
@@ -42,17 +42,17 @@ public static class SampleShot
         for (var y = 0; y < horizon; y++)
         {
             var t = y / (double)horizon;
-            img.Row(y).SetTo(new Scalar(235 - 60 * t, 190 - 20 * t, 120 + 80 * t));
+            Cv2.Line(img, new Point(0, y), new Point(width - 1, y), new Scalar(235 - 60 * t, 190 - 20 * t, 120 + 80 * t));
         }
         // Ground: a green-brown gradient with deterministic texture.
         for (var y = horizon; y < height; y++)
         {
             var t = (y - horizon) / (double)(height - horizon);
-            img.Row(y).SetTo(new Scalar(40 + 20 * t, 110 - 30 * t, 70 + 50 * t));
+            Cv2.Line(img, new Point(0, y), new Point(width - 1, y), new Scalar(40 + 20 * t, 110 - 30 * t, 70 + 50 * t));
         }
         using (var noise = new Mat(height, width, MatType.CV_8UC3))
         {
-            Cv2.SetRNGSeed(7);
+            Cv2.SetTheRNG(7); // the same shot on every machine
             Cv2.Randn(noise, Scalar.All(0), Scalar.All(14));
             using var ground = new Mat(img, new Rect(0, horizon, width, height - horizon));
             using var groundNoise = new Mat(noise, new Rect(0, horizon, width, height - horizon));

@@ -60,6 +60,7 @@ public sealed class FrameReader : IDisposable
     /// <summary>Reads one image file as RGBA, keeping its channel depth.</summary>
     public static Mat ReadImage(string file)
     {
+        if (System.IO.Path.GetExtension(file).Equals(".pam", StringComparison.OrdinalIgnoreCase)) return PamFile.Read(file);
         using var raw = Cv2.ImRead(file, ImreadModes.Unchanged);
         if (raw.Empty()) throw new InvalidDataException($"cannot decode image '{file}' (missing, corrupt or unsupported format)");
         return ToRgba(raw);

@@ -52,11 +52,17 @@ public sealed class FrameWriter : IDisposable
     public static void WriteImage(string file, Mat rgba)
     {
         var ext = System.IO.Path.GetExtension(file).ToLowerInvariant();
+        var temp = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(file))!,
+            $".{System.IO.Path.GetFileNameWithoutExtension(file)}.partial{ext}");
+        if (ext == ".pam")
+        {
+            PamFile.Write(temp, rgba);
+            File.Move(temp, file, overwrite: true);
+            return;
+        }
         using var bgra = new Mat();
         Cv2.CvtColor(rgba, bgra, ColorConversionCodes.RGBA2BGRA);
         using var encoded = ConvertForFormat(bgra, ext);
-        var temp = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(file))!,
-            $".{System.IO.Path.GetFileNameWithoutExtension(file)}.partial{ext}");
         if (!Cv2.ImWrite(temp, encoded)) throw new IOException($"cannot write image '{file}'");
         File.Move(temp, file, overwrite: true);
     }
@@ -94,7 +100,7 @@ public sealed class FrameWriter : IDisposable
             var ext = System.IO.Path.GetExtension(_path);
             _videoTemp = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(_path))!,
                 $".{System.IO.Path.GetFileNameWithoutExtension(_path)}.partial{ext}");
-            var fourcc = ext.Equals(".webm", StringComparison.OrdinalIgnoreCase) ? FourCC.VP90 : FourCC.MP4V;
+            var fourcc = ext.Equals(".webm", StringComparison.OrdinalIgnoreCase) ? FourCC.FromString("VP90") : FourCC.FromString("mp4v");
             _video = new VideoWriter(_videoTemp, fourcc, _fps, bgr8.Size());
             if (!_video.IsOpened()) throw new IOException($"cannot open a video encoder for '{_path}'");
         }

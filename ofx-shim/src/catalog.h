@@ -1,0 +1,81 @@
+// catalog.h: the effects this bundle offers, read from Resources/effects.json.
+//
+// The C# effect definitions are the single source of truth; the build writes them to effects.json and the
+// shim describes one OFX plugin per entry without a daemon and without loading libRunwayClient.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace runway::ofx {
+
+enum class ParamKind { Double, Integer, Boolean, Choice, String, Double2D, Rgba };
+
+struct ChoiceOption {
+    std::string value; // sent to the daemon
+    std::string label; // shown to users
+};
+
+struct ParamDef {
+    std::string name;
+    std::string label;
+    ParamKind kind = ParamKind::Double;
+    std::string hint;
+    std::vector<double> defaultNumbers; // numeric kinds and boolean (0/1); 2 for Double2D, 4 for Rgba
+    std::string defaultText;            // String, and Choice (the option value)
+    std::optional<double> min, max, displayMin, displayMax;
+    std::vector<ChoiceOption> options;
+    bool spatial = false;
+    bool animates = true;
+    std::string page = "Controls";
+
+    /// Index of the default option of a Choice param (0 when the default names no option).
+    int defaultChoiceIndex() const;
+};
+
+struct ClipDef {
+    std::string name;
+    std::string label;
+    bool optional = false;
+    bool isMask = false;
+    std::vector<std::string> components; // "RGBA", "RGB", "Alpha"
+    std::string hint;
+};
+
+struct EffectDef {
+    std::string id;
+    std::string label;
+    std::string group;
+    std::string description;
+    unsigned versionMajor = 1;
+    unsigned versionMinor = 0;
+    std::vector<std::string> contexts; // "Filter", "General"
+    std::string threadSafety = "FullySafe";
+    int framesBefore = 0;
+    int framesAfter = 0;
+    // Optional key: true when the effect changes nothing without a mask (inpaint, generative fill), so the
+    // shim may report identity / copy the source when no mask image arrives. Absent = false: the daemon decides.
+    bool identityWithoutMask = false;
+    std::vector<ClipDef> clips;
+    std::vector<ParamDef> params;
+
+    const ClipDef* findClip(const std::string& name) const;
+    /// The first clip declared isMask, if any.
+    const ClipDef* maskClip() const;
+    bool temporal() const { return framesBefore != 0 || framesAfter != 0; }
+};
+
+struct Catalog {
+    std::vector<EffectDef> effects;
+    std::string path;  // where it was read from
+    std::string error; // non-empty when reading failed (then effects is empty)
+};
+
+/// Parses an effects.json document; throws std::runtime_error naming the offending entry on bad input.
+Catalog parseCatalog(const std::string& jsonText);
+
+/// The process-wide catalog, read once from <bundle>/Contents/Resources/effects.json (thread-safe).
+const Catalog& catalog();
+
+} // namespace runway::ofx

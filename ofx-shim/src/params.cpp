@@ -1,0 +1,184 @@
+// params.cpp: the mapping between effects.json param kinds and OFX param types.
+#include "params.h"
+
+#include "suites.h"
+
+#include <climits>
+#include <cmath>
+#include <map>
+#include <stdexcept>
+
+namespace runway::ofx {
+namespace {
+
+const char* ofxType(ParamKind kind) {
+    switch (kind) {
+    case ParamKind::Double: return kOfxParamTypeDouble;
+    case ParamKind::Integer: return kOfxParamTypeInteger;
+    case ParamKind::Boolean: return kOfxParamTypeBoolean;
+    case ParamKind::Choice: return kOfxParamTypeChoice;
+    case ParamKind::String: return kOfxParamTypeString;
+    case ParamKind::Double2D: return kOfxParamTypeDouble2D;
+    case ParamKind::Rgba: return kOfxParamTypeRGBA;
+    }
+    return kOfxParamTypeDouble;
+}
+
+int toInt(double v) {
+    if (std::isnan(v)) return 0;
+    if (v <= static_cast<double>(INT_MIN)) return INT_MIN;
+    if (v >= static_cast<double>(INT_MAX)) return INT_MAX;
+    return static_cast<int>(std::lround(v));
+}
+
+// Sets a numeric range property with one value per dimension of the param.
+void setRange(const Props& props, const char* name, const ParamDef& p, std::optional<double> value) {
+    if (!value) return;
+    switch (p.kind) {
+    case ParamKind::Double: props.setDouble(name, *value); break;
+    case ParamKind::Integer: props.setInt(name, toInt(*value)); break;
+    case ParamKind::Double2D: props.setDoubles(name, {*value, *value}); break;
+    case ParamKind::Rgba: props.setDoubles(name, {*value, *value, *value, *value}); break;
+    default: break;
+    }
+}
+
+void defineOne(OfxParamSetHandle paramSet, const ParamDef& p) {
+    OfxPropertySetHandle handle = nullptr;
+    const OfxStatus st = suites().parameter->paramDefine(paramSet, ofxType(p.kind), p.name.c_str(), &handle);
+    if (st != kOfxStatOK || handle == nullptr)
+        throw std::runtime_error("host refused to define param '" + p.name + "' (status " + std::to_string(st) + ")");
+    const Props props(handle);
+    props.setString(kOfxPropLabel, p.label);
+    props.setString(kOfxParamPropScriptName, p.name);
+    if (!p.hint.empty()) props.setString(kOfxParamPropHint, p.hint);
+    if (p.kind != ParamKind::String) props.setInt(kOfxParamPropAnimates, p.animates ? 1 : 0);
+
+    switch (p.kind) {
+    case ParamKind::Double: props.setDouble(kOfxParamPropDefault, p.defaultNumbers.at(0)); break;
+    case ParamKind::Integer: props.setInt(kOfxParamPropDefault, toInt(p.defaultNumbers.at(0))); break;
+    case ParamKind::Boolean: props.setInt(kOfxParamPropDefault, p.defaultNumbers.at(0) != 0 ? 1 : 0); break;
+    case ParamKind::Choice: {
+        std::vector<std::string> labels;
+        for (const auto& o : p.options) labels.push_back(o.label);
+        props.setStrings(kOfxParamPropChoiceOption, labels);
+        props.setInt(kOfxParamPropDefault, p.defaultChoiceIndex());
+        break;
+    }
+    case ParamKind::String:
+        props.setString(kOfxParamPropDefault, p.defaultText);
+        props.setString(kOfxParamPropStringMode, kOfxParamStringIsSingleLine);
+        props.setInt(kOfxParamPropAnimates, 0);
+        break;
+    case ParamKind::Double2D:
+    case ParamKind::Rgba: props.setDoubles(kOfxParamPropDefault, p.defaultNumbers); break;
+    }
+    // Resolve wants both the hard range and the display (slider) range on numeric params; when only one is
+    // known the other is filled from it so sliders never span the whole double range.
+    const auto displayMin = p.displayMin ? p.displayMin : p.min;
+    const auto displayMax = p.displayMax ? p.displayMax : p.max;
+    setRange(props, kOfxParamPropMin, p, p.min);
+    setRange(props, kOfxParamPropMax, p, p.max);
+    setRange(props, kOfxParamPropDisplayMin, p, displayMin);
+    setRange(props, kOfxParamPropDisplayMax, p, displayMax);
+}
+
+} // namespace
+
+void defineParams(OfxParamSetHandle paramSet, const EffectDef& effect) {
+    std::map<std::string, std::vector<std::string>> pages; // page name -> children, in definition order
+    std::vector<std::string> pageOrder;
+    for (const auto& p : effect.params) {
+        defineOne(paramSet, p);
+        if (pages.find(p.page) == pages.end()) pageOrder.push_back(p.page);
+        pages[p.page].push_back(p.name);
+    }
+    for (const auto& page : pageOrder) {
+        OfxPropertySetHandle handle = nullptr;
+        if (suites().parameter->paramDefine(paramSet, kOfxParamTypePage, page.c_str(), &handle) != kOfxStatOK ||
+            handle == nullptr)
+            continue; // a host without pages still shows the params
+        const Props props(handle);
+        props.setString(kOfxPropLabel, page);
+        props.setStrings(kOfxParamPropPageChild, pages[page]);
+    }
+}
+
+std::vector<InstanceParam> fetchParams(OfxParamSetHandle paramSet, const EffectDef& effect) {
+    std::vector<InstanceParam> result;
+    result.reserve(effect.params.size());
+    for (const auto& p : effect.params) {
+        OfxParamHandle handle = nullptr;
+        if (suites().parameter->paramGetHandle(paramSet, p.name.c_str(), &handle, nullptr) != kOfxStatOK ||
+            handle == nullptr)
+            throw std::runtime_error("host has no param '" + p.name + "' on this instance");
+        result.push_back({&p, handle});
+    }
+    return result;
+}
+
+ParamValues readParams(const std::vector<InstanceParam>& params, OfxTime time) {
+    const auto get = suites().parameter->paramGetValueAtTime;
+    ParamValues out;
+    out.params.reserve(params.size());
+    for (const auto& ip : params) {
+        const ParamDef& p = *ip.def;
+        rw_param v{};
+        v.name = p.name.c_str();
+        OfxStatus st = kOfxStatOK;
+        switch (p.kind) {
+        case ParamKind::Double: {
+            double d = 0;
+            st = get(ip.handle, time, &d);
+            v.type = RW_PARAM_DOUBLE;
+            v.count = 1;
+            v.values[0] = d;
+            break;
+        }
+        case ParamKind::Integer:
+        case ParamKind::Boolean: {
+            int i = 0;
+            st = get(ip.handle, time, &i);
+            v.type = p.kind == ParamKind::Integer ? RW_PARAM_INT : RW_PARAM_BOOL;
+            v.count = 1;
+            v.values[0] = p.kind == ParamKind::Integer ? i : (i != 0 ? 1 : 0);
+            break;
+        }
+        case ParamKind::Choice: {
+            int index = 0;
+            st = get(ip.handle, time, &index);
+            if (st == kOfxStatOK && (index < 0 || static_cast<size_t>(index) >= p.options.size()))
+                throw std::runtime_error("param '" + p.name + "' has option index " + std::to_string(index) +
+                                         " but only " + std::to_string(p.options.size()) + " options");
+            v.type = RW_PARAM_STRING;
+            if (st == kOfxStatOK) v.text = out.strings.emplace_back(p.options[static_cast<size_t>(index)].value).c_str();
+            break;
+        }
+        case ParamKind::String: {
+            char* text = nullptr;
+            st = get(ip.handle, time, &text);
+            v.type = RW_PARAM_STRING;
+            v.text = out.strings.emplace_back(text != nullptr ? text : "").c_str();
+            break;
+        }
+        case ParamKind::Double2D: {
+            st = get(ip.handle, time, &v.values[0], &v.values[1]);
+            v.type = RW_PARAM_DOUBLES;
+            v.count = 2;
+            break;
+        }
+        case ParamKind::Rgba: {
+            st = get(ip.handle, time, &v.values[0], &v.values[1], &v.values[2], &v.values[3]);
+            v.type = RW_PARAM_DOUBLES;
+            v.count = 4;
+            break;
+        }
+        }
+        if (st != kOfxStatOK)
+            throw std::runtime_error("could not read param '" + p.name + "' (status " + std::to_string(st) + ")");
+        out.params.push_back(v);
+    }
+    return out;
+}
+
+} // namespace runway::ofx

@@ -1,0 +1,39 @@
+// params.h: describing effect params to the host and reading their values at render time.
+#pragma once
+
+#include "catalog.h"
+
+#include <ofx/ofx_api.h>
+#include <runway_client.h>
+
+#include <deque>
+#include <string>
+#include <vector>
+
+namespace runway::ofx {
+
+/// Defines every param of `effect` on a descriptor's param set (OFX param type per kind, ranges, display
+/// ranges, hints, defaults, animation) and one page param per page listing its children.
+void defineParams(OfxParamSetHandle paramSet, const EffectDef& effect);
+
+/// A param handle of one instance, next to its definition.
+struct InstanceParam {
+    const ParamDef* def = nullptr;
+    OfxParamHandle handle = nullptr;
+};
+
+/// Looks up the instance's handle of every param of the effect; throws if the host lost one.
+std::vector<InstanceParam> fetchParams(OfxParamSetHandle paramSet, const EffectDef& effect);
+
+/// Param values for one render in the C ABI's form. `text` pointers point into `strings`, which never moves
+/// its elements (a deque), so the values stay valid as long as this object lives.
+struct ParamValues {
+    std::vector<rw_param> params;
+    std::deque<std::string> strings;
+};
+
+/// Reads every param at `time` through the host's variadic paramGetValueAtTime (native code only: managed
+/// callers cannot make C variadic calls portably). Choice params are sent by option value, not index.
+ParamValues readParams(const std::vector<InstanceParam>& params, OfxTime time);
+
+} // namespace runway::ofx

@@ -1,0 +1,145 @@
+// render.cpp: the render action. Fetch images (released by RAII on every path), read params at the render
+// time, hand pointers to libRunwayClient, and turn any failure into a message plus kOfxStatFailed.
+#include "actions.h"
+
+#include "client_loader.h"
+#include "host_quirks.h"
+#include "image.h"
+#include "instance.h"
+#include "messages.h"
+#include "params.h"
+#include "suites.h"
+
+#include <optional>
+#include <stdexcept>
+
+namespace runway::ofx {
+namespace {
+
+struct RenderArgs {
+    OfxTime time = 0;
+    std::optional<OfxRectI> window;
+    double scale[2] = {1.0, 1.0};
+    bool interactive = false;
+};
+
+RenderArgs readArgs(OfxPropertySetHandle inArgs) {
+    const Props args(inArgs);
+    RenderArgs r;
+    r.time = args.getDouble(kOfxPropTime).value_or(0);
+    if (const auto w = args.getInts(kOfxImageEffectPropRenderWindow, 4)) r.window = OfxRectI{(*w)[0], (*w)[1], (*w)[2], (*w)[3]};
+    if (const auto s = args.getDoubles(kOfxImageEffectPropRenderScale, 2)) {
+        // Some hosts leave the scale out or send zeros for thumbnails; treat that as full scale.
+        if ((*s)[0] > 0) r.scale[0] = (*s)[0];
+        if ((*s)[1] > 0) r.scale[1] = (*s)[1];
+    }
+    // Interactive: the host says so, asks for draft quality, or renders below full resolution (scrubbing,
+    // proxies, thumbnails). The daemon serves these first and may take a faster path.
+    r.interactive = args.getInt(kOfxImageEffectPropInteractiveRenderStatus).value_or(0) != 0 ||
+                    args.getInt(kOfxImageEffectPropRenderQualityDraft).value_or(0) != 0 || r.scale[0] < 1.0 ||
+                    r.scale[1] < 1.0;
+    return r;
+}
+
+// The C ABI's abort poll: forwards to the host's abort() for this instance, on the render thread.
+int32_t pollAbort(void* instance) {
+    return suites().imageEffect->abort(static_cast<OfxImageEffectHandle>(instance)) != 0 ? 1 : 0;
+}
+
+void succeeded(Instance& instance, OfxImageEffectHandle handle) {
+    if (instance.showingError.exchange(false)) clearError(handle);
+}
+
+OfxStatus failed(Instance& instance, OfxImageEffectHandle handle, const std::string& text) {
+    const std::string label = instance.effect != nullptr ? instance.effect->label : "Runway";
+    postError(handle, "Runway " + label + ": " + text);
+    instance.showingError = true;
+    return kOfxStatFailed;
+}
+
+OfxStatus renderChecked(const EffectDef& effect, Instance& instance, OfxImageEffectHandle handle,
+                        OfxPropertySetHandle inArgs) {
+    const RenderArgs args = readArgs(inArgs);
+    ClipImage output = ClipImage::fetch(instance.output, args.time);
+    if (!output) return failed(instance, handle, "the host gave no output image");
+    ClipImage source = ClipImage::fetch(instance.source, args.time);
+    if (!source) return failed(instance, handle, "the host gave no source image");
+    const ImageLayout out = output.layout("output");
+    const ImageLayout src = source.layout("source");
+    const OfxRectI window = args.window.value_or(out.bounds);
+
+    // A mask counts only when it is plugged in and the host actually hands over an image.
+    ClipImage maskImage;
+    std::optional<ImageLayout> mask;
+    if (instance.mask != nullptr && clipConnected(instance.mask)) {
+        maskImage = ClipImage::fetch(instance.mask, args.time);
+        if (maskImage) {
+            mask = maskImage.layout("mask");
+            if (hostQuirks().unconnectedMaskArrivesBlack && isAllZero(*mask)) mask.reset();
+        }
+    }
+    // No mask for an effect that needs one: the source is the answer, no daemon needed.
+    if (!mask && effect.identityWithoutMask && copyInsideWindow(src, out, window)) {
+        succeeded(instance, handle);
+        return kOfxStatOK;
+    }
+
+    std::string loadError;
+    const ClientRef client = acquireClient(loadError);
+    if (!client) return failed(instance, handle, loadError);
+
+    const ParamValues params = readParams(instance.params, args.time);
+    const rw_image srcView = src.view();
+    const rw_image outView = out.view();
+    rw_image maskView{};
+    if (mask) maskView = mask->view();
+
+    rw_render_request request{};
+    request.struct_size = sizeof(rw_render_request);
+    request.effect_id = effect.id.c_str();
+    request.instance_id = instance.id.c_str();
+    request.time = args.time;
+    request.window[0] = window.x1;
+    request.window[1] = window.y1;
+    request.window[2] = window.x2;
+    request.window[3] = window.y2;
+    request.render_scale[0] = args.scale[0];
+    request.render_scale[1] = args.scale[1];
+    request.pixel_aspect = src.pixelAspect;
+    request.interactive = args.interactive ? 1 : 0;
+    request.timeout_ms = 0;
+    request.source = &srcView;
+    request.mask = mask ? &maskView : nullptr;
+    request.output = &outView;
+    request.params = params.params.data();
+    request.param_count = static_cast<int32_t>(params.params.size());
+    request.abort_fn = &pollAbort;
+    request.abort_user = handle;
+
+    rw_error error{};
+    const int32_t status = client.api->render(client.client, &request, &error);
+    error.message[sizeof(error.message) - 1] = '\0';
+    if (status == RW_OK) {
+        succeeded(instance, handle);
+        return kOfxStatOK;
+    }
+    // The host asked us to stop: that is not a failure worth a message, only a frame not produced.
+    if (status == RW_ERR_CANCELLED && suites().imageEffect->abort(handle) != 0) {
+        logLine(effect.id + ": render aborted by the host");
+        return kOfxStatFailed;
+    }
+    return failed(instance, handle, error.message[0] != '\0' ? error.message : "render failed (status " + std::to_string(status) + ")");
+}
+
+} // namespace
+
+OfxStatus render(const EffectDef& effect, OfxImageEffectHandle handle, OfxPropertySetHandle inArgs) {
+    Instance& instance = instanceOf(handle);
+    try {
+        return renderChecked(effect, instance, handle, inArgs);
+    } catch (const std::exception& ex) {
+        return failed(instance, handle, ex.what());
+    }
+}
+
+} // namespace runway::ofx

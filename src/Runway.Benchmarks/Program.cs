@@ -1,0 +1,15 @@
+using System.Text.Json;
+using Runway.Benchmarks;
+
+// runway-bench: transport and effect throughput, each figure next to the physical limit measured in the same run.
+var options = BenchOptions.Parse(args);
+var report = await TransportBench.RunAsync(options);
+if (options.Json)
+{
+    Console.WriteLine(JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase }));
+}
+else
+{
+    report.Print();
+}
+return report.TargetsMet || !options.FailOnTargets ? 0 : 1;

@@ -1,0 +1,95 @@
+using System.CommandLine;
+using System.Text.Json;
+using Runway.Client;
+using Spectre.Console;
+
+namespace Runway.Cli.Commands;
+
+/// <summary><c>runway daemon start|stop|status</c>.</summary>
+public static class DaemonCommands
+{
+    public static Command Create()
+    {
+        var daemon = new Command("daemon", "Start, stop or inspect runwayd, the resident effect daemon.");
+
+        var start = new Command("start", "Start runwayd (detached) unless it is already running, and wait until it serves.");
+        start.SetAction(async (_, ct) => await Run(async () =>
+        {
+            await using var client = ClientFactory.Create();
+            var hello = await client.EnsureDaemonAsync(ct);
+            Console.WriteLine($"runwayd {hello.DaemonVersion} running (pid {hello.DaemonPid}) on {client.SocketPath}");
+        }));
+
+        var cancel = new Option<bool>("--cancel") { Description = "Cancel renders in flight instead of letting them finish." };
+        var stop = new Command("stop", "Stop runwayd gracefully.") { cancel };
+        stop.SetAction(async (result, ct) => await Run(async () =>
+        {
+            await using var client = new RunwayClient(RunwayClientOptions.FromEnvironment("runway-cli") with { AutoStart = false });
+            var stopped = await client.ShutdownAsync(result.GetValue(cancel), ct);
+            Console.WriteLine(stopped ? "runwayd stopped" : $"runwayd was not running on {client.SocketPath}");
+        }));
+
+        var json = new Option<bool>("--json") { Description = "Machine-readable output." };
+        var status = new Command("status", "Show whether runwayd is running, its versions, providers and counters.") { json };
+        status.SetAction(async (result, ct) => await Run(async () =>
+        {
+            await using var client = new RunwayClient(RunwayClientOptions.FromEnvironment("runway-cli") with { AutoStart = false });
+            var health = await client.HealthAsync(ct);
+            var stats = await client.StatsAsync(ct);
+            if (result.GetValue(json))
+            {
+                Console.WriteLine(JsonSerializer.Serialize(new
+                {
+                    health.Status, health.DaemonVersion, health.ProtocolVersion, health.Pid, health.UptimeSeconds, health.SocketPath,
+                    health.LogPath, ExecutionProviders = health.ExecutionProviders.ToArray(), stats.FramesRendered, stats.RenderFailures,
+                    stats.RendersInFlight, stats.ArenasRegistered, stats.ClientsConnected, stats.WorkingSetBytes,
+                    Effects = stats.Effects.Select(e => new { e.EffectId, e.Frames, e.Failures, e.MeanMillis, e.LastEngine }).ToArray(),
+                }));
+                return;
+            }
+            var grid = new Grid().AddColumns(2);
+            grid.AddRow("status", health.Status);
+            grid.AddRow("version", $"{health.DaemonVersion} (protocol {health.ProtocolVersion})");
+            grid.AddRow("pid", health.Pid.ToString());
+            grid.AddRow("uptime", TimeSpan.FromSeconds(Math.Round(health.UptimeSeconds)).ToString());
+            grid.AddRow("socket", Markup.Escape(health.SocketPath));
+            grid.AddRow("log", Markup.Escape(health.LogPath));
+            grid.AddRow("providers", string.Join(", ", health.ExecutionProviders));
+            grid.AddRow("frames", $"{stats.FramesRendered} rendered, {stats.RenderFailures} failed, {stats.RendersInFlight} in flight");
+            grid.AddRow("memory", $"{stats.WorkingSetBytes / (1 << 20)} MiB working set");
+            AnsiConsole.Write(grid);
+            foreach (var e in stats.Effects)
+                AnsiConsole.MarkupLine($"  {Markup.Escape(e.EffectId)}: {e.Frames} frames, {e.Failures} failed, {e.MeanMillis:F1} ms mean, engine {Markup.Escape(e.LastEngine)}");
+        }));
+
+        daemon.Subcommands.Add(start);
+        daemon.Subcommands.Add(stop);
+        daemon.Subcommands.Add(status);
+        return daemon;
+    }
+
+    /// <summary>Runs a command body, turning client errors into one line on stderr and an exit code.</summary>
+    internal static async Task<int> Run(Func<Task> body)
+    {
+        try
+        {
+            await body();
+            return 0;
+        }
+        catch (RunwayException e)
+        {
+            Console.Error.WriteLine($"runway: {e.Message}");
+            return 10 + (int)e.Status;
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or FileNotFoundException)
+        {
+            Console.Error.WriteLine($"runway: {e.Message}");
+            return 2;
+        }
+        catch (OperationCanceledException)
+        {
+            Console.Error.WriteLine("runway: cancelled");
+            return 130;
+        }
+    }
+}

@@ -1,0 +1,71 @@
+using System.Runtime.InteropServices;
+
+namespace Runway.Client.Native;
+
+// Mirrors of the structs in ../Runway.Client/include/runway_client.h (x86-64 / aarch64 LP64 layout).
+// Field order and sizes must match the header exactly; tests/Runway.Client.Tests/native checks them from C.
+
+/// <summary>rw_error.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct RwError
+{
+    public const int MessageBytes = 1024;
+    public int Code;
+    public fixed byte Message[MessageBytes];
+}
+
+/// <summary>rw_image.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct RwImage
+{
+    public nint Data;
+    public long RowBytes;
+    public int X1, Y1, X2, Y2;
+    public int Components;
+    public int Depth;
+    public int Alpha;
+    public int Reserved;
+}
+
+/// <summary>rw_param.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct RwParam
+{
+    public byte* Name;
+    public int Type;
+    public int Count;
+    public fixed double Values[4];
+    public byte* Text;
+}
+
+/// <summary>rw_render_request.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct RwRenderRequest
+{
+    public uint StructSize;
+    public byte* EffectId;
+    public byte* InstanceId;
+    public double Time;
+    public fixed int Window[4];
+    public fixed double RenderScale[2];
+    public double PixelAspect;
+    public int Interactive;
+    public int TimeoutMs;
+    public RwImage* Source;
+    public RwImage* Mask;
+    public RwImage* Output;
+    public RwParam* Params;
+    public int ParamCount;
+    public delegate* unmanaged<nint, int> AbortFn;
+    public nint AbortUser;
+}
+
+/// <summary>rw_param_type.</summary>
+internal enum RwParamType
+{
+    Double = 1,
+    Int = 2,
+    Bool = 3,
+    String = 4,
+    Doubles = 5,
+}

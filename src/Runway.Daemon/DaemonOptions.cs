@@ -1,0 +1,227 @@
+using System.Collections;
+using System.Globalization;
+using System.Text.Json;
+
+namespace Runway.Daemon;
+
+/// <summary>Configuration that could not be read; the message names the source (file, variable or flag).</summary>
+public sealed class DaemonConfigException(string message) : Exception(message);
+
+/// <summary>
+/// Everything runwayd can be configured with. Sources, later wins: built-in defaults &lt; <c>~/.config/runway/runwayd.json</c>
+/// &lt; environment variables <c>RUNWAY_*</c> &lt; command-line flags (see <see cref="Load"/>).
+/// </summary>
+public sealed record DaemonOptions
+{
+    /// <summary>Unix socket the daemon listens on; its directory also holds runwayd.lock and runwayd.pid.</summary>
+    public string SocketPath { get; init; } = DefaultSocketPath(Environment.GetEnvironmentVariables());
+
+    /// <summary>Directory of runwayd.log.</summary>
+    public string LogDirectory { get; init; } = DefaultLogDirectory(Environment.GetEnvironmentVariables());
+
+    /// <summary>Largest frame (width × height) accepted; bigger frames get ResourceExhausted.</summary>
+    public long MaxFramePixels { get; init; } = 16384L * 16384L;
+
+    /// <summary>Renders executing at once; more wait in the queue.</summary>
+    public int MaxConcurrentRenders { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>Renders allowed to wait for a free render slot; more get ResourceExhausted at once.</summary>
+    public int MaxQueuedRenders { get; init; } = 16;
+
+    /// <summary>Fault injection for tests: every render first sleeps this long (cancellably).</summary>
+    public int RenderDelayMs { get; init; }
+
+    /// <summary>Directory that registered arena files must live in (tests may point it elsewhere).</summary>
+    public string ArenaDirectory { get; init; } = "/dev/shm";
+
+    /// <summary>Arenas registered at once, across all clients.</summary>
+    public int MaxArenas { get; init; } = 64;
+
+    /// <summary>How long a graceful stop waits for renders in flight before cancelling them.</summary>
+    public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Also log to the console (the <c>--foreground</c> flag). Hosts that start the daemon have no console.</summary>
+    public bool Foreground { get; init; }
+
+    /// <summary>
+    /// Peer uid allowed to connect; null means this process's own effective uid. Only tests set it, to prove that
+    /// a foreign uid is turned away.
+    /// </summary>
+    public uint? AllowedPeerUid { get; init; }
+
+    /// <summary>Full path of the log file.</summary>
+    public string LogPath => Path.Combine(LogDirectory, "runwayd.log");
+
+    /// <summary>The conventional socket path: RUNWAY_SOCKET, else $XDG_RUNTIME_DIR/runway/runwayd.sock, else /tmp/runway-$UID/runwayd.sock.</summary>
+    public static string DefaultSocketPath(IDictionary env)
+    {
+        if (Get(env, "RUNWAY_SOCKET") is { Length: > 0 } socket) return socket;
+        return PerUserSocketPath(env);
+    }
+
+    private static string PerUserSocketPath(IDictionary env)
+    {
+        if (Get(env, "XDG_RUNTIME_DIR") is { Length: > 0 } runtime) return Path.Combine(runtime, "runway", "runwayd.sock");
+        return Path.Combine("/tmp", $"runway-{Hosting.Libc.EffectiveUid.ToString(CultureInfo.InvariantCulture)}", "runwayd.sock");
+    }
+
+    /// <summary>$XDG_STATE_HOME/runway, else ~/.local/state/runway.</summary>
+    public static string DefaultLogDirectory(IDictionary env)
+    {
+        if (Get(env, "XDG_STATE_HOME") is { Length: > 0 } state) return Path.Combine(state, "runway");
+        return Path.Combine(Home(env), ".local", "state", "runway");
+    }
+
+    /// <summary>$XDG_CONFIG_HOME/runway/runwayd.json, else ~/.config/runway/runwayd.json.</summary>
+    public static string DefaultConfigPath(IDictionary env)
+    {
+        if (Get(env, "XDG_CONFIG_HOME") is { Length: > 0 } config) return Path.Combine(config, "runway", "runwayd.json");
+        return Path.Combine(Home(env), ".config", "runway", "runwayd.json");
+    }
+
+    /// <summary>
+    /// Builds options from every source. <paramref name="env"/> defaults to the process environment. The config file
+    /// is <c>--config PATH</c>, else RUNWAY_CONFIG, else <see cref="DefaultConfigPath"/>; a missing file is fine, a
+    /// malformed one is an error. Throws <see cref="DaemonConfigException"/> naming the bad source.
+    /// </summary>
+    public static DaemonOptions Load(IReadOnlyList<string> args, IDictionary? env = null)
+    {
+        env ??= Environment.GetEnvironmentVariables();
+        var flags = ParseFlags(args);
+        var options = new DaemonOptions { SocketPath = PerUserSocketPath(env), LogDirectory = DefaultLogDirectory(env) };
+
+        var configPath = flags.GetValueOrDefault("config") ?? Get(env, "RUNWAY_CONFIG") ?? DefaultConfigPath(env);
+        if (File.Exists(configPath)) options = ApplyFile(options, configPath);
+
+        foreach (var setting in Settings)
+        {
+            if (Get(env, setting.Env) is { Length: > 0 } value) options = setting.Apply(options, value, setting.Env);
+        }
+        foreach (var setting in Settings)
+        {
+            if (flags.TryGetValue(setting.Flag, out var value)) options = setting.Apply(options, value, "--" + setting.Flag);
+        }
+        if (flags.ContainsKey("foreground")) options = options with { Foreground = true };
+        options.Validate();
+        return options;
+    }
+
+    /// <summary>Throws <see cref="DaemonConfigException"/> when a value cannot work.</summary>
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(SocketPath)) throw new DaemonConfigException("socket path is empty");
+        if (MaxFramePixels < 1) throw new DaemonConfigException($"maxFramePixels must be positive, got {MaxFramePixels}");
+        if (MaxConcurrentRenders < 1) throw new DaemonConfigException($"maxConcurrentRenders must be at least 1, got {MaxConcurrentRenders}");
+        if (MaxQueuedRenders < 0) throw new DaemonConfigException($"maxQueuedRenders must not be negative, got {MaxQueuedRenders}");
+        if (RenderDelayMs < 0) throw new DaemonConfigException($"renderDelayMs must not be negative, got {RenderDelayMs}");
+        if (MaxArenas < 1) throw new DaemonConfigException($"maxArenas must be at least 1, got {MaxArenas}");
+    }
+
+    /// <summary>Flag names (without "--") and the variables they override, for --help and the README.</summary>
+    public static string Usage =>
+        """
+        usage: runwayd [--foreground] [--socket PATH] [--log-dir DIR] [--config FILE] [--max-frame-pixels N]
+                       [--max-concurrent-renders N] [--max-queued-renders N] [--render-delay-ms N] [--arena-dir DIR]
+                       [--max-arenas N] [--shutdown-timeout-seconds N]
+        Config file (JSON, camelCase keys of the same names) < RUNWAY_* variables < flags:
+          RUNWAY_SOCKET RUNWAY_LOG_DIR RUNWAY_CONFIG RUNWAY_MAX_FRAME_PIXELS RUNWAY_MAX_CONCURRENT_RENDERS
+          RUNWAY_MAX_QUEUED_RENDERS RUNWAY_RENDER_DELAY_MS RUNWAY_ARENA_DIR RUNWAY_MAX_ARENAS RUNWAY_SHUTDOWN_TIMEOUT_SECONDS
+        """;
+
+    private sealed record Setting(string Key, string Env, string Flag, Func<DaemonOptions, string, string, DaemonOptions> Apply);
+
+    // One table drives the file keys, variables and flags, so the three sources can never disagree on names.
+    private static readonly Setting[] Settings =
+    [
+        new("socketPath", "RUNWAY_SOCKET", "socket", (o, v, _) => o with { SocketPath = v }),
+        new("logDirectory", "RUNWAY_LOG_DIR", "log-dir", (o, v, _) => o with { LogDirectory = v }),
+        new("maxFramePixels", "RUNWAY_MAX_FRAME_PIXELS", "max-frame-pixels", (o, v, s) => o with { MaxFramePixels = ParseLong(v, s) }),
+        new("maxConcurrentRenders", "RUNWAY_MAX_CONCURRENT_RENDERS", "max-concurrent-renders", (o, v, s) => o with { MaxConcurrentRenders = ParseInt(v, s) }),
+        new("maxQueuedRenders", "RUNWAY_MAX_QUEUED_RENDERS", "max-queued-renders", (o, v, s) => o with { MaxQueuedRenders = ParseInt(v, s) }),
+        new("renderDelayMs", "RUNWAY_RENDER_DELAY_MS", "render-delay-ms", (o, v, s) => o with { RenderDelayMs = ParseInt(v, s) }),
+        new("arenaDirectory", "RUNWAY_ARENA_DIR", "arena-dir", (o, v, _) => o with { ArenaDirectory = v }),
+        new("maxArenas", "RUNWAY_MAX_ARENAS", "max-arenas", (o, v, s) => o with { MaxArenas = ParseInt(v, s) }),
+        new("shutdownTimeoutSeconds", "RUNWAY_SHUTDOWN_TIMEOUT_SECONDS", "shutdown-timeout-seconds",
+            (o, v, s) => o with { ShutdownTimeout = TimeSpan.FromSeconds(ParseInt(v, s)) }),
+    ];
+
+    private static DaemonOptions ApplyFile(DaemonOptions options, string path)
+    {
+        JsonDocument doc;
+        try
+        {
+            doc = JsonDocument.Parse(File.ReadAllText(path), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+        }
+        catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException)
+        {
+            throw new DaemonConfigException($"cannot read config file {path}: {e.Message}");
+        }
+        using (doc)
+        {
+            if (doc.RootElement.ValueKind != JsonValueKind.Object)
+                throw new DaemonConfigException($"config file {path} must hold a JSON object");
+            foreach (var property in doc.RootElement.EnumerateObject())
+            {
+                var setting = Settings.FirstOrDefault(s => string.Equals(s.Key, property.Name, StringComparison.OrdinalIgnoreCase))
+                    ?? throw new DaemonConfigException(
+                        $"config file {path}: unknown key '{property.Name}'; known: {string.Join(", ", Settings.Select(s => s.Key))}");
+                var text = property.Value.ValueKind switch
+                {
+                    JsonValueKind.String => property.Value.GetString()!,
+                    JsonValueKind.Number => property.Value.GetRawText(),
+                    _ => throw new DaemonConfigException($"config file {path}: '{property.Name}' must be a string or a number"),
+                };
+                options = setting.Apply(options, text, $"{path}: {property.Name}");
+            }
+        }
+        return options;
+    }
+
+    private static Dictionary<string, string> ParseFlags(IReadOnlyList<string> args)
+    {
+        var flags = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var i = 0; i < args.Count; i++)
+        {
+            var arg = args[i];
+            if (!arg.StartsWith("--", StringComparison.Ordinal))
+                throw new DaemonConfigException($"unexpected argument '{arg}'\n{Usage}");
+            var name = arg[2..];
+            string? value = null;
+            var eq = name.IndexOf('=', StringComparison.Ordinal);
+            if (eq >= 0)
+            {
+                value = name[(eq + 1)..];
+                name = name[..eq];
+            }
+            if (name == "foreground")
+            {
+                flags[name] = "true";
+                continue;
+            }
+            if (name != "config" && Settings.All(s => s.Flag != name))
+                throw new DaemonConfigException($"unknown flag '--{name}'\n{Usage}");
+            if (value is null)
+            {
+                if (i + 1 >= args.Count) throw new DaemonConfigException($"flag '--{name}' needs a value");
+                value = args[++i];
+            }
+            flags[name] = value;
+        }
+        return flags;
+    }
+
+    private static long ParseLong(string value, string source) =>
+        long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n)
+            ? n
+            : throw new DaemonConfigException($"{source}: '{value}' is not a whole number");
+
+    private static int ParseInt(string value, string source) =>
+        int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n)
+            ? n
+            : throw new DaemonConfigException($"{source}: '{value}' is not a whole number");
+
+    private static string? Get(IDictionary env, string name) => env.Contains(name) ? env[name] as string : null;
+
+    private static string Home(IDictionary env) =>
+        Get(env, "HOME") is { Length: > 0 } home ? home : Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+}

@@ -1,0 +1,89 @@
+using Microsoft.Extensions.Logging;
+using Runway.Daemon.Arena;
+using Runway.Daemon.Diagnostics;
+using Runway.Daemon.Errors;
+using Runway.Protocol.V1;
+
+namespace Runway.Daemon.Rendering;
+
+/// <summary>
+/// One render from request to reply, shared by the slot and inline paths: plan, bind frames, wait for a turn,
+/// render with the call's cancellation (and the daemon's, at shutdown), account. Also the daemon's drain point
+/// for graceful shutdown.
+/// </summary>
+internal sealed class RenderPipeline(
+    FrameRenderer renderer, ArenaRegistry arenas, SlotLeases leases, RenderScheduler scheduler, DaemonStats stats,
+    DaemonOptions options, ILogger<RenderPipeline> logger)
+{
+    private readonly CancellationTokenSource _shutdown = new();
+    private volatile bool _stopping;
+
+    /// <summary>True once the daemon stopped accepting renders.</summary>
+    public bool Stopping => _stopping;
+
+    /// <summary>Validates a request without touching pixels; counts the failure if it does not pass.</summary>
+    public RenderPlan Plan(RenderFrameRequest request)
+    {
+        try
+        {
+            return renderer.Plan(request);
+        }
+        catch (RunwayFault)
+        {
+            stats.Failed(renderer.IsKnown(request.EffectId) ? request.EffectId : null);
+            throw;
+        }
+    }
+
+    /// <summary>Renders a planned request; inline frames (RenderInline) come in <paramref name="inline"/>.</summary>
+    public async Task<RenderFrameResponse> RenderAsync(RenderFrameRequest request, RenderPlan plan, InlineFrames? inline, CancellationToken callToken)
+    {
+        if (_stopping) throw RunwayFault.Stopping("the daemon is shutting down and accepts no new renders");
+        stats.RenderStarted();
+        try
+        {
+            using var frames = BoundFrames.Bind(request, plan, arenas, leases, inline);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(callToken, _shutdown.Token);
+            var ct = linked.Token;
+            using var turn = await scheduler.EnterAsync(plan.Class, ct).ConfigureAwait(false);
+            if (options.RenderDelayMs > 0) await Task.Delay(options.RenderDelayMs, ct).ConfigureAwait(false);
+
+            var outcome = renderer.Render(plan, frames.Source.Span, frames.Mask.IsEmpty ? default : frames.Mask.Span, frames.Output.Span, ct);
+            frames.Complete();
+            stats.Succeeded(plan.Effect.Id, outcome.DaemonMillis, outcome.Engine);
+            logger.LogDebug("Rendered {EffectId} {Width}x{Height} in {Millis:F1} ms ({Engine}, interactive {Interactive})",
+                plan.Effect.Id, plan.Source.Width, plan.Source.Height, outcome.DaemonMillis, outcome.Engine, plan.Interactive);
+            var info = new RenderInfo { Engine = outcome.Engine, DaemonMillis = outcome.DaemonMillis, EngineMillis = outcome.EngineMillis };
+            info.Notes.AddRange(outcome.Notes);
+            return new RenderFrameResponse { Output = request.Output.Descriptor_, Info = info };
+        }
+        catch
+        {
+            stats.Failed(plan.Effect.Id);
+            throw;
+        }
+        finally
+        {
+            stats.RenderEnded();
+        }
+    }
+
+    /// <summary>
+    /// Stops accepting renders. With <paramref name="cancelInFlight"/> the running and queued ones are cancelled;
+    /// otherwise they may finish, for up to <paramref name="timeout"/>, after which they are cancelled too.
+    /// </summary>
+    public async Task DrainAsync(bool cancelInFlight, TimeSpan timeout)
+    {
+        _stopping = true;
+        if (cancelInFlight) await _shutdown.CancelAsync().ConfigureAwait(false);
+        var deadline = DateTime.UtcNow + timeout;
+        while (stats.InFlight > 0 && DateTime.UtcNow < deadline) await Task.Delay(10).ConfigureAwait(false);
+        if (stats.InFlight > 0)
+        {
+            logger.LogWarning("{Count} renders still running after {Timeout}; cancelling them", stats.InFlight, timeout);
+            await _shutdown.CancelAsync().ConfigureAwait(false);
+            var hard = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+            while (stats.InFlight > 0 && DateTime.UtcNow < hard) await Task.Delay(10).ConfigureAwait(false);
+        }
+    }
+}

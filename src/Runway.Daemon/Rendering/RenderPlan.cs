@@ -1,0 +1,26 @@
+using Runway.Effects;
+using Runway.Effects.Definitions;
+using Runway.Effects.Pixels;
+
+namespace Runway.Daemon.Rendering;
+
+/// <summary>Queue a render waits in; lower values are served first.</summary>
+internal enum RenderClass { Interactive = 0, Final = 1, Batch = 2 }
+
+/// <summary>
+/// A request that passed every check that needs no pixels: the effect exists, params are bound, every frame layout
+/// is usable and within limits, sizes agree. Built by <see cref="FrameRenderer.Plan"/> before any slot is touched.
+/// </summary>
+internal sealed record RenderPlan(
+    EffectDefinition Effect,
+    IEffect Engine,
+    ParamSet Params,
+    PixelLayout Source,
+    PixelLayout? Mask,
+    PixelLayout Output,
+    double Time,
+    double RenderScale,
+    bool Interactive,
+    RenderClass Class,
+    string InstanceId,
+    bool ByteCopy);

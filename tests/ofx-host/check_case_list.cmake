@@ -1,0 +1,13 @@
+# Fails when `ofx-host list` and the CTest case list differ, so no case is silently left out of CTest.
+execute_process(COMMAND "${HOST}" list OUTPUT_VARIABLE out RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "ofx-host list failed")
+endif()
+string(STRIP "${out}" out)
+string(REPLACE "\n" ";" listed "${out}")
+list(SORT listed)
+set(expected ${EXPECTED})
+list(SORT expected)
+if(NOT listed STREQUAL expected)
+  message(FATAL_ERROR "cases in the binary: [${listed}]\ncases in CMake: [${expected}]")
+endif()
