@@ -23,6 +23,8 @@ public sealed record BenchReport(
 {
     public void Print()
     {
+        // Redirected output defaults to 80 columns, which folds the table; a log file has room.
+        AnsiConsole.Profile.Width = Math.Max(AnsiConsole.Profile.Width, 150);
         var table = new Table().Title("transport round trips (client write → runwayd no-op → client read), median ms")
             .AddColumns("format", "MiB", "memcpy", "shm", "shm / 2×memcpy", "C ABI", "C ABI / 2×memcpy", "inline gRPC", "inline / shm");
         foreach (var f in Formats)

@@ -139,7 +139,8 @@ public sealed class DaemonLifecycleTests : IDisposable
         {
             if (!Directory.Exists($"/proc/{pid}")) return true;
             var stat = File.Exists($"/proc/{pid}/stat") ? File.ReadAllText($"/proc/{pid}/stat") : "";
-            if (stat.Contains(") Z ")) return true; // exited, waiting for init to reap it
+            // A zombie leader whose other threads are gone has closed its files; only then is the socket dead.
+            if (stat.Contains(") Z ") && Directory.GetDirectories($"/proc/{pid}/task").Length <= 1) return true;
             Thread.Sleep(50);
         }
         return false;

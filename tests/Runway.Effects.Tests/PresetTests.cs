@@ -4,13 +4,14 @@ namespace Runway.Effects.Tests;
 
 public class PresetTests
 {
-    private static string PresetsFolder()
+    // Start from this source file's folder: builds may put the assembly far from the repository.
+    private static string PresetsFolder([System.Runtime.CompilerServices.CallerFilePath] string source = "")
     {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        for (var dir = new DirectoryInfo(Path.GetDirectoryName(source)!); dir is not null; dir = dir.Parent)
         {
             if (File.Exists(Path.Combine(dir.FullName, "Runway.Plugins.sln"))) return Path.Combine(dir.FullName, "presets");
         }
-        throw new DirectoryNotFoundException("repository root (Runway.Plugins.sln) not found above the test assembly");
+        throw new DirectoryNotFoundException($"repository root (Runway.Plugins.sln) not found above {source}");
     }
 
     [Fact]

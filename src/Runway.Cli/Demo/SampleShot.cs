@@ -80,7 +80,7 @@ public static class SampleShot
     {
         // The boom sways in from the top-left and dips deepest mid-shot.
         var dip = Math.Sin(Math.PI * frame / Math.Max(1, frames - 1));
-        var tip = new Point(view.Width * 0.42 + 30 * Math.Sin(frame * 0.5), 70 + 110 * dip);
+        var tip = new Point(view.Width * 0.42 + 30 * Math.Sin(frame * 0.5), 90 + 200 * dip);
         var root = new Point(-20, tip.Y - 150);
         foreach (var (target, colour, grow) in new[] { (view, new Scalar(45, 45, 48), 0), (mask, Scalar.All(255), 6) })
         {

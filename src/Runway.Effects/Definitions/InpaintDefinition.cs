@@ -23,7 +23,8 @@ public static class InpaintDefinition
     public const string ParamMethodLabel = "Method";
     public const string ParamMethodHint =
         "Telea and Navier-Stokes are fast diffusion fills, good for thin or small holes. The frequency-selective methods " +
-        "rebuild texture better on larger holes but are slow (seconds to a minute per frame); interactive renders use Telea instead.";
+        "can rebuild texture in larger holes but are slow (seconds to minutes per frame) and fill with 8-bit precision " +
+        "within the local value range; interactive renders use Telea instead.";
     public const string MethodTelea = "telea";
     public const string MethodNavierStokes = "navier-stokes";
     public const string MethodFsrFast = "fsr-fast";

@@ -127,8 +127,13 @@ void Rig::checkFilled(const TestImage& out) const {
     const int margin = static_cast<int>(std::ceil(4 * scenario.scale)) + 2;
     const TestImage sentinel = *newOutput();
     const float range = scenario.hdr ? 4.0f : 1.0f;
-    const float tolerance = 0.08f * range;
+    // Telea on a smooth ramp: measured worst ~0.11 and mean ~0.03 (of a 0.8 range) at the centre of a 20x20
+    // hole; the bounds leave room for the other diffusion methods while a wrong fill (black, the source's
+    // red, a shifted image) lands far outside them.
+    const float tolerance = 0.16f * range;
+    const float meanTolerance = 0.05f * range;
     double worst = 0;
+    double sum = 0;
     int holePixels = 0;
     for (int y = out.bounds().y1; y < out.bounds().y2; ++y) {
         for (int x = out.bounds().x1; x < out.bounds().x2; ++x) {
@@ -154,12 +159,18 @@ void Rig::checkFilled(const TestImage& out) const {
             if (!inHole) continue; // the soft edge: anything between source and fill is fine
             const Rgba got = out.get(x, y);
             const Rgba want = gradientAt(scenario, x, y);
-            for (int c = 0; c < (scenario.components == kOfxImageComponentRGB ? 3 : 4); ++c)
-                worst = std::max(worst, static_cast<double>(std::fabs(got[c] - want[c])));
+            for (int c = 0; c < (scenario.components == kOfxImageComponentRGB ? 3 : 4); ++c) {
+                const double e = std::fabs(got[c] - want[c]);
+                worst = std::max(worst, e);
+                sum += e / (scenario.components == kOfxImageComponentRGB ? 3 : 4);
+            }
             ++holePixels;
         }
     }
+    const double mean = holePixels > 0 ? sum / holePixels : 0;
+    CHECK(holePixels > 0 || scenario.window, "the hole is empty");
     CHECK(worst <= tolerance, "hole filled too far from the gradient: worst error " << worst << " > " << tolerance);
+    CHECK(mean <= meanTolerance, "hole filled too far from the gradient: mean error " << mean << " > " << meanTolerance);
     if (holePixels > 0 && scenario.hdr) {
         // HDR values above 1 must survive outside the hole (checked byte-exact above) and appear in the fill.
         bool above = false;
@@ -168,7 +179,8 @@ void Rig::checkFilled(const TestImage& out) const {
                 if (out.contains(x, y) && out.get(x, y)[0] > 1.0f) above = true;
         CHECK(above, "no value above 1.0 inside the filled hole of an HDR picture");
     }
-    std::printf("  hole worst error %.4f (tolerance %.3f) over %d pixels\n", worst, tolerance, holePixels);
+    std::printf("  hole error: worst %.4f (<= %.3f), mean %.4f (<= %.3f) over %d pixels\n", worst, tolerance, mean,
+                meanTolerance, holePixels);
 }
 
 void Rig::checkUntouched(const TestImage& out) const {
