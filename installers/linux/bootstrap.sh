@@ -5,7 +5,7 @@ set -euo pipefail
 
 need_apt=()
 have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
-for p in g++ cmake make nlohmann-json3-dev pkg-config; do have_pkg "$p" || need_apt+=("$p"); done
+for p in g++ cmake make binutils nlohmann-json3-dev pkg-config; do have_pkg "$p" || need_apt+=("$p"); done
 command -v python3 >/dev/null 2>&1 || need_apt+=(python3)
 # libgtk-3-0 was renamed libgtk-3-0t64 in newer releases (Debian 13, Ubuntu 24.04).
 if ! have_pkg libgtk-3-0 && ! have_pkg libgtk-3-0t64; then need_apt+=(gtk3); fi

@@ -31,9 +31,10 @@ step "OFX shim, bundle and conformance host (CMake)"
 cmake -S "$root/ofx-shim" -B "$out/cmake" -DCMAKE_BUILD_TYPE="$config" \
   -DRUNWAY_EFFECTS_JSON="$out/effects.json" \
   -DRUNWAY_CLIENT_LIB="$out/native/libRunwayClient.so" \
-  -DRUNWAY_DAEMON_PATH="$out/daemon/runwayd.dll" \
-  -DRUNWAY_BUNDLE_DIR="$out/bundle" >/dev/null
+  -DRUNWAY_DAEMON_PATH="$out/daemon/runwayd.dll" >/dev/null
 cmake --build "$out/cmake" -j"$(nproc)"
+rm -rf "$out/bundle" && mkdir -p "$out/bundle"
+cp -r "$out/cmake/plugins/Runway.ofx.bundle" "$out/bundle/"
 
 echo
 echo "built: $out/bundle/Runway.ofx.bundle, $out/daemon/runwayd.dll, $out/cli/runway.dll"

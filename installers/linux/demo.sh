@@ -20,13 +20,13 @@ echo; echo "== sample shot"
 runway demo sample --output "$demo/input"
 
 echo; echo "== inpaint through Runway.ofx (conformance host)"
-"$out/cmake/ofx-conformance" render --plugin-path "$out/bundle" --effect com.runwayml.inpaint \
-  --input "$demo/input/frame_%04d.pam" --mask "$demo/input/mask_%04d.pam" \
-  --set radius=6 --set dilate=3 --output "$demo/output/frame_%04d.pam"
+"$out/cmake/ofx-host/ofx-host" render --plugin-path "$out/bundle" --effect com.runwayml.inpaint \
+  --input "$demo/input/frames" --mask "$demo/input/masks" \
+  --set radius=8 --set dilate=6 --set feather=4 --output "$demo/output"
 
 echo; echo "== contact sheet"
-runway demo contact-sheet --before "$demo/input/frame_%04d.pam" --mask "$demo/input/mask_%04d.pam" \
-  --after "$demo/output/frame_%04d.pam" --output "$demo/contact-sheet.png"
+runway demo contact-sheet --before "$demo/input/frames" --mask "$demo/input/masks" \
+  --after "$demo/output" --output "$demo/contact-sheet.png"
 echo
 echo "outputs: $demo/output/  contact sheet: $demo/contact-sheet.png"
 echo "runwayd keeps running for other hosts; stop it with: dotnet $out/cli/runway.dll daemon stop"

@@ -33,6 +33,29 @@ public sealed class ArenaTests
     }
 
     [Fact]
+    public void Sweeping_removes_arenas_of_dead_processes_and_keeps_live_ones()
+    {
+        var dir = Directory.CreateTempSubdirectory("rw-sweep-").FullName;
+        try
+        {
+            using var mine = FrameArena.Create(3, 1 << 20, dir);
+            // A pid above the kernel's maximum can never be alive.
+            var dead = Path.Combine(dir, $"runway-{Path.GetFileName(mine.Path).Split('-')[1]}-99999999-deadbeef");
+            File.WriteAllBytes(dead, [1, 2, 3]);
+            var unrelated = Path.Combine(dir, "something-else");
+            File.WriteAllBytes(unrelated, [1]);
+            Assert.Equal(1, FrameArena.SweepStale(dir));
+            Assert.False(File.Exists(dead));
+            Assert.True(File.Exists(mine.Path));
+            Assert.True(File.Exists(unrelated));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
     public void Slots_are_leased_exclusively_under_contention()
     {
         using var arena = FrameArena.Create(16, 1 << 20);

@@ -11,7 +11,7 @@ public static class DemoCommands
     {
         var demo = new Command("demo", "Make the built-in sample shot and before/after contact sheets.");
 
-        var sampleOut = new Option<string>("--output", "-o") { Description = "Folder for frame_NNNN.pam and mask_NNNN.pam.", Required = true };
+        var sampleOut = new Option<string>("--output", "-o") { Description = "Folder that gets frames/ and masks/ (PAM, RGBA).", Required = true };
         var sampleFrames = new Option<int>("--frames") { Description = "Number of frames.", DefaultValueFactory = _ => 12 };
         var sample = new Command("sample", "Write the built-in sample shot (a boom mic dipping into a panning landscape) and its masks.")
         {

@@ -8,10 +8,11 @@ namespace Runway.Cli.Demo;
 /// </summary>
 public static class SampleShot
 {
-    /// <summary>Writes <c>frame_NNNN.pam</c> (RGBA 16-bit) and <c>mask_NNNN.pam</c> into <paramref name="directory"/>.</summary>
+    /// <summary>Writes <c>frames/frame_NNNN.pam</c> (RGBA 16-bit) and <c>masks/mask_NNNN.pam</c> under <paramref name="directory"/>.</summary>
     public static IReadOnlyList<(string Frame, string Mask)> Write(string directory, int frames = 12, int width = 960, int height = 540)
     {
-        Directory.CreateDirectory(directory);
+        var frameDir = Directory.CreateDirectory(Path.Combine(directory, "frames")).FullName;
+        var maskDir = Directory.CreateDirectory(Path.Combine(directory, "masks")).FullName;
         using var world = PaintWorld(width + frames * 4 + 8, height);
         var written = new List<(string, string)>();
         for (var i = 0; i < frames; i++)
@@ -25,8 +26,8 @@ public static class SampleShot
             rgba.ConvertTo(rgba16, MatType.CV_16U, 257);
             using var maskRgba = new Mat();
             Cv2.CvtColor(mask, maskRgba, ColorConversionCodes.GRAY2RGBA);
-            var frame = Path.Combine(directory, $"frame_{i:D4}.pam");
-            var matte = Path.Combine(directory, $"mask_{i:D4}.pam");
+            var frame = Path.Combine(frameDir, $"frame_{i:D4}.pam");
+            var matte = Path.Combine(maskDir, $"mask_{i:D4}.pam");
             Media.PamFile.Write(frame, rgba16);
             Media.PamFile.Write(matte, maskRgba);
             written.Add((frame, matte));

@@ -32,6 +32,7 @@ internal sealed class ArenaPool : IDisposable
     private readonly string _directory;
     private TaskCompletionSource _released = NewSignal();
     private bool _disposed;
+    private bool _swept;
 
     public ArenaPool(ulong capBytes, string directory, Action<FrameArena> retired)
     {
@@ -208,6 +209,11 @@ internal sealed class ArenaPool : IDisposable
 
     private SlotLease Grow(ulong slotBytes)
     {
+        if (!_swept)
+        {
+            _swept = true;
+            FrameArena.SweepStale(_directory);
+        }
         var arena = FrameArena.Create(SlotsPerArena(slotBytes), slotBytes, _directory);
         _arenas.Add(arena);
         return new SlotLease(arena, arena.TryLease());

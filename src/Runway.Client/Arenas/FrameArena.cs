@@ -23,6 +23,11 @@ public sealed unsafe class FrameArena : IDisposable
     private long _leased; // bit i set = slot i leased
     private int _disposed;
 
+    // Paths of this process's live arenas, unlinked at process exit in case the owner never disposed them
+    // (a CLI that returns from Main, a host that exits without unloading the plugin).
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> s_live = new();
+    private static int s_exitHooked;
+
     private FrameArena(string path, int slotCount, ulong slotBytes, MemoryMappedFile file, MemoryMappedViewAccessor view, byte* basePtr)
     {
         Path = path;
@@ -33,6 +38,12 @@ public sealed unsafe class FrameArena : IDisposable
         _view = view;
         _base = basePtr;
         LocalId = Interlocked.Increment(ref s_nextLocalId);
+        s_live[path] = 0;
+        if (Interlocked.Exchange(ref s_exitHooked, 1) == 0)
+            AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+            {
+                foreach (var live in s_live.Keys) TryDelete(live);
+            };
     }
 
     /// <summary>Absolute path of the arena file.</summary>
@@ -99,6 +110,33 @@ public sealed unsafe class FrameArena : IDisposable
             TryDelete(path);
             throw new RunwayException(RunwayStatus.ResourceExhausted, $"cannot create a {fileBytes >> 20} MiB frame arena in {directory} (shared memory full?): {e.Message}", e);
         }
+    }
+
+    /// <summary>
+    /// Deletes arena files in <paramref name="directory"/> left by this user's processes that no longer exist (a host
+    /// that crashed or exited without destroying its client). Their memory stays reserved in /dev/shm until unlinked.
+    /// Returns how many were removed. Files of live processes are never touched.
+    /// </summary>
+    public static int SweepStale(string directory = "/dev/shm")
+    {
+        if (!Directory.Exists("/proc") || !Directory.Exists(directory)) return 0;
+        var removed = 0;
+        var prefix = $"runway-{Libc.UserId}-";
+        try
+        {
+            foreach (var file in Directory.EnumerateFiles(directory, prefix + "*"))
+            {
+                var rest = System.IO.Path.GetFileName(file)[prefix.Length..];
+                var dash = rest.IndexOf('-');
+                if (dash <= 0 || !int.TryParse(rest[..dash], out var pid)) continue;
+                if (pid == Environment.ProcessId || Directory.Exists($"/proc/{pid}")) continue;
+                TryDelete(file);
+                if (!File.Exists(file)) removed++;
+            }
+        }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+        return removed;
     }
 
     /// <summary>Leases a free slot; returns -1 when all are leased. Thread-safe.</summary>
@@ -183,6 +221,7 @@ public sealed unsafe class FrameArena : IDisposable
         _view.Dispose();
         _file.Dispose();
         TryDelete(Path);
+        s_live.TryRemove(Path, out _);
     }
 
     /// <inheritdoc/>

@@ -61,6 +61,8 @@ void runFilled(TestContext& ctx, Scenario s) {
             CHECK(p->readsAtTime > 0, "param '" << p->name << "' was not read with paramGetValueAtTime");
 }
 
+// Each helper owns the test's one sandbox: the client library reads RUNWAY_SOCKET once per process, so a
+// test must not create a second one.
 void runUntouched(TestContext& ctx, Scenario s) {
     Sandbox sandbox;
     Rig rig(ctx, s);
@@ -332,12 +334,15 @@ OFX_TEST(unconnected_mask_returns_source) {
 }
 
 OFX_TEST(all_black_mask_returns_source) {
+    // One sandbox for all variants: the client library reads RUNWAY_SOCKET once per process.
+    Sandbox sandbox;
     for (const MaskKind kind : {MaskKind::TransparentBlack, MaskKind::OpaqueBlack}) {
         for (const char* depth : {kOfxBitDepthByte, kOfxBitDepthFloat}) {
             Scenario s;
             s.mask = kind;
             s.depth = depth;
-            runUntouched(ctx, s);
+            Rig rig(ctx, s);
+            rig.checkUntouched(*rig.renderOk());
         }
     }
 }
@@ -356,6 +361,39 @@ OFX_TEST(resolve_black_unconnected_mask_is_no_mask) {
         if (p->type == kOfxParamTypeBoolean && p->name.find("invert") != std::string::npos) rig.instance->setParam(p->name, "true");
     auto out = rig.renderOk();
     rig.checkUntouched(*out);
+}
+
+OFX_TEST(identity_without_mask_skips_the_daemon) {
+    // effects.json may mark an effect "identityWithoutMask": then no mask means identity (unconnected) or a
+    // plain copy in the shim (NULL image), and no daemon is needed at all.
+    Sandbox sandbox;
+    const std::string path = copyBundle(ctx, sandbox.dir(), true);
+    const std::string jsonPath = path + "/Runway.ofx.bundle/Contents/Resources/effects.json";
+    json effects = readEffectsJson(path + "/Runway.ofx.bundle");
+    for (auto& e : effects["effects"])
+        if (e["id"] == kInpaintId) e["identityWithoutMask"] = true;
+    std::ofstream(jsonPath) << effects.dump(2);
+
+    Scenario unplugged;
+    unplugged.mask = MaskKind::Unconnected;
+    Rig first(ctx, unplugged, path);
+    auto out = first.newOutput();
+    RenderOutcome r = first.render(out);
+    CHECK(r.status == kOfxStatOK && r.identity, "unconnected mask: status " << r.status << ", identity " << r.identity);
+    first.checkUntouched(*out);
+
+    Scenario missing;
+    missing.mask = MaskKind::Missing;
+    missing.negativeRowBytes = true;
+    missing.window = OfxRectI{10, 5, 70, 40};
+    Rig second(ctx, missing, {}, first.session);
+    out = second.newOutput();
+    r = second.render(out);
+    CHECK(r.status == kOfxStatOK && !r.identity, "NULL mask image: status " << r.status << messagesText());
+    second.checkUntouched(*out);
+    const TestImage sentinel = *second.newOutput();
+    CHECK(out->samePixelBytes(5, 2, sentinel) && out->samePixelBytes(80, 50, sentinel), "copy wrote outside the window");
+    CHECK(!sandbox.daemonPid(), "a daemon was started for a render that needed none");
 }
 
 // ------------------------------------------------------------------------------------------ threads

@@ -38,6 +38,10 @@ void copyTree(const std::string& from, const std::string& to) {
 }
 
 Sandbox::Sandbox() {
+    // libRunwayClient reads RUNWAY_SOCKET once per process: a second sandbox would leave the client talking
+    // to (and auto-starting a daemon on) the first one's socket, which nobody cleans up.
+    static int created = 0;
+    if (++created > 1) throw std::logic_error("one Sandbox per test process");
     char tmpl[] = "/tmp/runway-ofxhost-XXXXXX";
     if (mkdtemp(tmpl) == nullptr) throw std::runtime_error("mkdtemp failed");
     dir_ = tmpl;
