@@ -66,6 +66,7 @@ public static class EffectCatalog
         foreach (var c in e.Contexts) w.WriteStringValue(c.ToString());
         w.WriteEndArray();
         w.WriteString("threadSafety", e.ThreadSafety.ToString());
+        w.WriteBoolean("identityWithoutMask", e.IdentityWithoutMask);
         w.WriteStartObject("framesNeeded");
         w.WriteNumber("before", e.FramesNeeded.Before);
         w.WriteNumber("after", e.FramesNeeded.After);

@@ -18,6 +18,8 @@ public sealed record FramesNeeded(int Before, int After);
 /// The single definition of an effect: what the OFX shim describes to hosts (via effects.json), what the CLI lists,
 /// and what the daemon validates requests against.
 /// </summary>
+/// <param name="IdentityWithoutMask">With no mask the effect returns its source: the shim answers IsIdentity itself
+/// and skips the daemon round trip.</param>
 public sealed record EffectDefinition(
     string Id,
     string Label,
@@ -30,7 +32,8 @@ public sealed record EffectDefinition(
     IReadOnlyList<ParamDefinition> Params,
     FramesNeeded FramesNeeded,
     ThreadSafety ThreadSafety,
-    bool Hidden = false)
+    bool Hidden = false,
+    bool IdentityWithoutMask = false)
 {
     /// <summary>The last segment of the identifier, e.g. "inpaint" for "com.runwayml.inpaint".</summary>
     public string ShortName => Id[(Id.LastIndexOf('.') + 1)..];

@@ -97,5 +97,6 @@ public static class InpaintDefinition
                 Animates: false),
         ],
         FramesNeeded: new FramesNeeded(0, 0),
-        ThreadSafety: ThreadSafety.FullySafe);
+        ThreadSafety: ThreadSafety.FullySafe,
+        IdentityWithoutMask: true);
 }
