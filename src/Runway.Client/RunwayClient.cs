@@ -570,7 +570,9 @@ public sealed class RunwayClient : IAsyncDisposable, IDisposable
             await connection.HandshakeAsync(Options.ClientName, deadline, ct).ConfigureAwait(false);
             return connection;
         }
-        catch (RpcException e) when (DaemonConnection.NeverReachedDaemon(e) || e.StatusCode == StatusCode.DeadlineExceeded && !ct.IsCancellationRequested)
+        // Nothing was asked of a daemon yet, so any unavailability means "no usable daemon here (yet)": a refused
+        // connect, a daemon still binding its socket, or one that was killed and reset the connection mid-handshake.
+        catch (RpcException e) when (e.StatusCode == StatusCode.Unavailable || e.StatusCode == StatusCode.DeadlineExceeded && !ct.IsCancellationRequested)
         {
             connection.Dispose();
             return null;

@@ -79,6 +79,9 @@ internal sealed class DaemonConnection : IDisposable
         {
             if (_broken) return true;
             if (Volatile.Read(ref _socket) is { } socket && PeerClosed(socket)) _broken = true;
+            // A SIGKILLed daemon can leave the socket looking open for a moment (the reset arrives on the next write),
+            // so also ask whether the process that answered Hello still lives.
+            else if (Hello is { } hello && !Interop.Libc.ProcessAlive(hello.DaemonPid)) _broken = true;
             return _broken;
         }
     }
