@@ -103,7 +103,7 @@ public static class RenderCommand
         var frames = 0;
         double renderMs = 0;
         string engine = "";
-        var notes = new SortedSet<string>(StringComparer.Ordinal);
+        var notes = new NoteTally();
 
         async Task RenderFrames(Action<int>? advance)
         {
@@ -152,6 +152,31 @@ public static class RenderCommand
             stillMask?.Dispose();
         }
         if (frames == 0) throw new InvalidDataException($"'{inputPath}' has no frames");
-        return new Summary(request.EffectId, frames, outputPath, engine, renderMs / frames, clock.Elapsed.TotalSeconds, notes.ToList());
+        return new Summary(request.EffectId, frames, outputPath, engine, renderMs / frames, clock.Elapsed.TotalSeconds, notes.Summaries());
+    }
+
+    /// <summary>
+    /// Per-frame notes often differ only in numbers ("filled telea in 301x174 region at (131,33)"); a sequence shows
+    /// each kind of note once, with how many frames said something like it.
+    /// </summary>
+    private sealed class NoteTally
+    {
+        private readonly Dictionary<string, (string First, int Count)> _byShape = new(StringComparer.Ordinal);
+        private readonly List<string> _order = [];
+
+        public void Add(string note)
+        {
+            var shape = System.Text.RegularExpressions.Regex.Replace(note, "[0-9]+", "#");
+            if (_byShape.TryGetValue(shape, out var seen))
+            {
+                _byShape[shape] = (seen.First, seen.Count + 1);
+                return;
+            }
+            _byShape[shape] = (note, 1);
+            _order.Add(shape);
+        }
+
+        public IReadOnlyList<string> Summaries() =>
+            _order.Select(s => _byShape[s] is var (first, count) && count > 1 ? $"{first} (+{count - 1} similar)" : _byShape[s].First).ToList();
     }
 }
