@@ -24,7 +24,6 @@ internal sealed class DaemonConnection : IDisposable
     private readonly string _socketPath;
     private readonly TimeSpan _registerTimeout;
     private int _dials;
-    private Socket? _socket;
     private volatile bool _broken;
 
     public DaemonConnection(string socketPath, TimeSpan registerTimeout)
@@ -69,19 +68,17 @@ internal sealed class DaemonConnection : IDisposable
     public HelloResponse? Hello { get; private set; }
 
     /// <summary>
-    /// True once the connection failed, or when its socket shows the daemon has gone (peer closed) even though no
-    /// call has noticed yet; a new connection must be opened. Checking before each call means a render issued after
-    /// the daemon died goes to a fresh daemon instead of failing on the dead connection.
+    /// True once the connection failed, or when the daemon process that answered Hello is gone even though no call
+    /// has noticed yet; a new connection must be opened. Checking before each call means a render issued after the
+    /// daemon died goes to a fresh daemon instead of failing on the dead connection. (Polling the socket instead is
+    /// unsound: the HTTP/2 reader consumes data concurrently, so "readable but nothing available" can be a false alarm,
+    /// and a false alarm disposes a channel that other threads are rendering on.)
     /// </summary>
     public bool IsBroken
     {
         get
         {
-            if (_broken) return true;
-            if (Volatile.Read(ref _socket) is { } socket && PeerClosed(socket)) _broken = true;
-            // A SIGKILLed daemon can leave the socket looking open for a moment (the reset arrives on the next write),
-            // so also ask whether the process that answered Hello still lives.
-            else if (Hello is { } hello && !Interop.Libc.ProcessAlive(hello.DaemonPid)) _broken = true;
+            if (!_broken && Hello is { } hello && !Interop.Libc.ProcessAlive(hello.DaemonPid)) _broken = true;
             return _broken;
         }
     }
@@ -186,19 +183,6 @@ internal sealed class DaemonConnection : IDisposable
         return reply.ArenaId;
     }
 
-    /// <summary>Readable with nothing to read means end of stream or an error: the daemon closed its end.</summary>
-    private static bool PeerClosed(Socket socket)
-    {
-        try
-        {
-            return socket.Poll(0, SelectMode.SelectRead) && socket.Available == 0;
-        }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException)
-        {
-            return true;
-        }
-    }
-
     private async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken ct)
     {
         if (Interlocked.Increment(ref _dials) > 1)
@@ -210,7 +194,6 @@ internal sealed class DaemonConnection : IDisposable
         try
         {
             await socket.ConnectAsync(new UnixDomainSocketEndPoint(_socketPath), ct).ConfigureAwait(false);
-            Volatile.Write(ref _socket, socket);
             return new NetworkStream(socket, ownsSocket: true);
         }
         catch (Exception e)
