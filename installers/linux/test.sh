@@ -9,6 +9,9 @@ results="$out/test-results"
 rm -rf "$results"; mkdir -p "$results"
 # Tests that start their own daemon point it here (the built, published runwayd).
 export RUNWAY_DAEMON_PATH="$out/daemon/runwayd.dll"
+# The client tests use these instead of publishing/building their own copies.
+export RUNWAY_TEST_DAEMON_PATH="$out/daemon/runwayd.dll"
+export RUNWAY_CLIENT_LIB="$out/native/libRunwayClient.so"
 export RUNWAY_TESTDATA="${RUNWAY_TESTDATA:-$root/../shared/testdata}"
 
 echo

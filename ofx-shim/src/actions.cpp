@@ -177,12 +177,17 @@ OfxStatus getRegionsOfInterest(const EffectDef& effect, OfxImageEffectHandle han
     return kOfxStatOK;
 }
 
-OfxStatus getFramesNeeded(const EffectDef& effect, OfxImageEffectHandle, OfxPropertySetHandle inArgs,
+OfxStatus getFramesNeeded(const EffectDef& effect, OfxImageEffectHandle handle, OfxPropertySetHandle inArgs,
                           OfxPropertySetHandle outArgs) {
     if (!effect.temporal()) return kOfxStatReplyDefault;
     const OfxTime time = Props(inArgs).getDouble(kOfxPropTime).value_or(0);
-    Props(outArgs).setDoubles(kOfxImageClipPropFrameRange_ "Source",
-                              {time - effect.framesBefore, time + effect.framesAfter});
+    // Only as many frames as the settings at this time use (e.g. the temporal window param); renders are not
+    // known to be interactive here, so the interactive cap does not apply.
+    const auto [before, after] = framesEachSide(effect, readParams(instanceOf(handle).params, time), false);
+    Props(outArgs).setDoubles(kOfxImageClipPropFrameRange_ "Source", {time - before, time + after});
+    // The mask is fetched at the same times as the source (each neighbouring frame has its own hole).
+    if (const ClipDef* mask = effect.maskClip())
+        Props(outArgs).setDoubles((std::string(kOfxImageClipPropFrameRange_) + mask->name).c_str(), {time - before, time + after});
     return kOfxStatOK;
 }
 

@@ -127,6 +127,8 @@ EffectDef parseEffect(const json& j) {
         if (const auto f = j.find("framesNeeded"); f != j.end() && f->is_object()) {
             e.framesBefore = static_cast<int>(number(*f, "before").value_or(0));
             e.framesAfter = static_cast<int>(number(*f, "after").value_or(0));
+            e.framesLimitParam = str(*f, "limitParam", "");
+            e.framesInteractiveLimit = static_cast<int>(number(*f, "interactiveLimit").value_or(-1));
         }
         e.identityWithoutMask = flag(j, "identityWithoutMask", false);
         if (const auto it = j.find("clips"); it != j.end() && it->is_array())

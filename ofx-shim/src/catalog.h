@@ -54,6 +54,10 @@ struct EffectDef {
     std::string threadSafety = "FullySafe";
     int framesBefore = 0;
     int framesAfter = 0;
+    // Optional: an integer param whose value caps the frames on each side, and a cap for interactive renders
+    // (empty / -1 = none). The shim then fetches only the frames the settings use.
+    std::string framesLimitParam;
+    int framesInteractiveLimit = -1;
     // Optional key: true when the effect changes nothing without a mask (inpaint, generative fill), so the
     // shim may report identity / copy the source when no mask image arrives. Absent = false: the daemon decides.
     bool identityWithoutMask = false;

@@ -3,6 +3,7 @@
 
 #include "suites.h"
 
+#include <algorithm>
 #include <climits>
 #include <cmath>
 #include <map>
@@ -179,6 +180,17 @@ ParamValues readParams(const std::vector<InstanceParam>& params, OfxTime time) {
         out.params.push_back(v);
     }
     return out;
+}
+
+std::pair<int, int> framesEachSide(const EffectDef& effect, const ParamValues& values, bool interactive) {
+    int cap = std::max(effect.framesBefore, effect.framesAfter);
+    if (!effect.framesLimitParam.empty())
+        for (const rw_param& p : values.params)
+            if (p.name != nullptr && effect.framesLimitParam == p.name &&
+                (p.type == RW_PARAM_INT || p.type == RW_PARAM_DOUBLE))
+                cap = std::min(cap, std::max(0, static_cast<int>(p.values[0])));
+    if (interactive && effect.framesInteractiveLimit >= 0) cap = std::min(cap, effect.framesInteractiveLimit);
+    return {std::min(cap, effect.framesBefore), std::min(cap, effect.framesAfter)};
 }
 
 } // namespace runway::ofx

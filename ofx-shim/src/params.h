@@ -8,6 +8,7 @@
 
 #include <deque>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace runway::ofx {
@@ -35,5 +36,9 @@ struct ParamValues {
 /// Reads every param at `time` through the host's variadic paramGetValueAtTime (native code only: managed
 /// callers cannot make C variadic calls portably). Choice params are sent by option value, not index.
 ParamValues readParams(const std::vector<InstanceParam>& params, OfxTime time);
+
+/// Frames needed on each side {before, after} at these param values: the effect's declared frames, capped by its
+/// limit param (framesNeeded.limitParam) and, for interactive renders, by its interactive limit.
+std::pair<int, int> framesEachSide(const EffectDef& effect, const ParamValues& values, bool interactive);
 
 } // namespace runway::ofx

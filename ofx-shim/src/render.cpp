@@ -10,8 +10,11 @@
 #include "params.h"
 #include "suites.h"
 
+#include <algorithm>
+#include <cmath>
 #include <optional>
 #include <stdexcept>
+#include <vector>
 
 namespace runway::ofx {
 namespace {
@@ -44,6 +47,65 @@ RenderArgs readArgs(OfxPropertySetHandle inArgs) {
 // The C ABI's abort poll: forwards to the host's abort() for this instance, on the render thread.
 int32_t pollAbort(void* instance) {
     return suites().imageEffect->abort(static_cast<OfxImageEffectHandle>(instance)) != 0 ? 1 : 0;
+}
+
+// The clip's frame range (first, last), when the host states one.
+std::optional<std::pair<double, double>> clipFrameRange(OfxImageClipHandle clip) {
+    OfxPropertySetHandle props = nullptr;
+    if (clip == nullptr || suites().imageEffect->clipGetPropertySet(clip, &props) != kOfxStatOK) return std::nullopt;
+    const auto range = Props(props).getDoubles(kOfxImageEffectPropFrameRange, 2);
+    if (!range || (*range)[1] < (*range)[0]) return std::nullopt;
+    return std::make_pair((*range)[0], (*range)[1]);
+}
+
+// Source and mask frames at other times for a temporal effect. Images stay fetched (RAII) until the render
+// returns; the rw_image views and rw_frame entries point into vectors reserved up front, so they never move.
+struct Neighbours {
+    std::vector<ClipImage> images;
+    std::vector<rw_image> views;
+    std::vector<rw_frame> frames;
+};
+
+// Fetches Source (and Mask when one is in use) at t-k and t+k for k up to the frames needed each side, clamped
+// to the source clip's frame range (the ends of a clip repeat their first/last frame, as hosts do); a time
+// already fetched, including t itself after clamping, is skipped. A time the host has no image for is left out:
+// the effect then works with fewer neighbours rather than failing the frame.
+void fetchNeighbours(const Instance& instance, OfxTime time, std::pair<int, int> eachSide, bool withMask,
+                     Neighbours& out) {
+    const auto [before, after] = eachSide;
+    const int count = before + after;
+    if (count <= 0) return;
+    out.images.reserve(static_cast<size_t>(count) * 2);
+    out.views.reserve(static_cast<size_t>(count) * 2);
+    out.frames.reserve(static_cast<size_t>(count));
+    const auto range = clipFrameRange(instance.source);
+    std::vector<double> times{time};
+    const auto visit = [&](double t) {
+        if (range) t = std::clamp(t, range->first, range->second);
+        if (std::any_of(times.begin(), times.end(), [&](double seen) { return std::fabs(seen - t) < 1e-9; })) return;
+        times.push_back(t);
+        ClipImage source = ClipImage::fetch(instance.source, t);
+        if (!source) return;
+        const ImageLayout src = source.layout("source (neighbouring frame)");
+        out.images.push_back(std::move(source));
+        out.views.push_back(src.view());
+        rw_frame frame{t, &out.views.back(), nullptr};
+        if (withMask) {
+            ClipImage mask = ClipImage::fetch(instance.mask, t);
+            if (mask) {
+                const ImageLayout m = mask.layout("mask (neighbouring frame)");
+                out.images.push_back(std::move(mask));
+                out.views.push_back(m.view());
+                frame.mask = &out.views.back();
+            }
+        }
+        out.frames.push_back(frame);
+    };
+    // Nearest first, so a host that runs short of frames still gives the most useful ones.
+    for (int k = 1; k <= std::max(before, after); ++k) {
+        if (k <= before) visit(time - k);
+        if (k <= after) visit(time + k);
+    }
 }
 
 void succeeded(Instance& instance, OfxImageEffectHandle handle) {
@@ -115,6 +177,12 @@ OfxStatus renderChecked(const EffectDef& effect, Instance& instance, OfxImageEff
     request.param_count = static_cast<int32_t>(params.params.size());
     request.abort_fn = &pollAbort;
     request.abort_user = handle;
+
+    Neighbours neighbours;
+    if (effect.temporal())
+        fetchNeighbours(instance, args.time, framesEachSide(effect, params, args.interactive), mask.has_value(), neighbours);
+    request.neighbours = neighbours.frames.empty() ? nullptr : neighbours.frames.data();
+    request.neighbour_count = static_cast<int32_t>(neighbours.frames.size());
 
     rw_error error{};
     const int32_t status = client.api->render(client.client, &request, &error);

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Runway.Benchmarks;
 
 // runway-bench: transport and effect throughput, each figure next to the physical limit measured in the same run.
+if (args.Contains("--looks")) return LooksBench.Run(args.Contains("--quick"), args.Contains("--json"));
 var options = BenchOptions.Parse(args);
 var report = await TransportBench.RunAsync(options);
 if (options.Json)

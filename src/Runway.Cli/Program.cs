@@ -6,4 +6,6 @@ root.Subcommands.Add(DaemonCommands.Create());
 root.Subcommands.Add(EffectsCommand.Create());
 root.Subcommands.Add(RenderCommand.Create());
 root.Subcommands.Add(DemoCommands.Create());
+root.Subcommands.Add(LooksCommands.Create());
+root.Subcommands.Add(ModelsCommands.Create());
 return await root.Parse(args).InvokeAsync();

@@ -76,8 +76,8 @@ public static unsafe class Exports
         {
             var instance = Resolve(client);
             if (request is null) throw Invalid("render request is NULL");
-            if (request->StructSize < (uint)sizeof(RwRenderRequest))
-                throw Invalid($"rw_render_request.struct_size is {request->StructSize}; this library needs at least {sizeof(RwRenderRequest)} (header/library mismatch)");
+            if (request->StructSize < RwRenderRequest.BaseSize)
+                throw Invalid($"rw_render_request.struct_size is {request->StructSize}; this library needs at least {RwRenderRequest.BaseSize} (header/library mismatch)");
             if (request->EffectId is null) throw Invalid("render request has no effect_id");
             if (request->Source is null) throw Invalid("render request has no source image");
             if (request->Output is null) throw Invalid("render request has no output image");
@@ -97,6 +97,7 @@ public static unsafe class Exports
                 Interactive = request->Interactive != 0,
                 Timeout = request->TimeoutMs > 0 ? TimeSpan.FromMilliseconds(request->TimeoutMs) : null,
                 Params = ToParams(request->Params, request->ParamCount),
+                Neighbours = ToNeighbours(request),
             };
 
             using var abort = new CancellationTokenSource();
@@ -145,6 +146,22 @@ public static unsafe class Exports
     {
         if (client == 0) throw Invalid("client handle is NULL");
         return GCHandle.FromIntPtr(client).Target as RunwayClient ?? throw Invalid("client handle was destroyed");
+    }
+
+    /// <summary>The neighbouring frames, when the caller's struct is new enough to carry them.</summary>
+    private static IReadOnlyList<NeighbourFrame> ToNeighbours(RwRenderRequest* request)
+    {
+        if (request->StructSize < (uint)sizeof(RwRenderRequest) || request->NeighbourCount == 0) return [];
+        if (request->NeighbourCount < 0) throw Invalid($"neighbour_count is {request->NeighbourCount}");
+        if (request->Neighbours is null) throw Invalid($"neighbour_count is {request->NeighbourCount} but neighbours is NULL");
+        var frames = new NeighbourFrame[request->NeighbourCount];
+        for (var i = 0; i < frames.Length; i++)
+        {
+            var f = request->Neighbours[i];
+            if (f.Source is null) throw Invalid($"neighbour {i} has no source image");
+            frames[i] = new NeighbourFrame(f.Time, ToHostImage(f.Source), f.Mask is null ? null : ToHostImage(f.Mask));
+        }
+        return frames;
     }
 
     private static HostImage ToHostImage(RwImage* image) => new(

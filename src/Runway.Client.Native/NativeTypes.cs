@@ -58,6 +58,29 @@ internal unsafe struct RwRenderRequest
     public int ParamCount;
     public delegate* unmanaged<nint, int> AbortFn;
     public nint AbortUser;
+
+    // Appended fields: present only when StructSize reaches past AbortUser.
+    public RwFrame* Neighbours;
+    public int NeighbourCount;
+
+    /// <summary>Size of the struct before the appended fields: what callers built against the first header send.</summary>
+    public static uint BaseSize
+    {
+        get
+        {
+            RwRenderRequest r = default;
+            return (uint)((byte*)&r.Neighbours - (byte*)&r);
+        }
+    }
+}
+
+/// <summary>rw_frame.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct RwFrame
+{
+    public double Time;
+    public RwImage* Source;
+    public RwImage* Mask;
 }
 
 /// <summary>rw_param_type.</summary>

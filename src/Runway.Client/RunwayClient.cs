@@ -183,14 +183,18 @@ public sealed class RunwayClient : IAsyncDisposable, IDisposable
         var sourceDesc = Packed(bounds, source.Components, source.Depth, source.EffectiveAlpha);
         var maskDesc = mask is { } mk ? Packed(bounds, mk.Components, mk.Depth, mk.EffectiveAlpha) : null;
         var outputDesc = Packed(bounds, output.Components, output.Depth, output.EffectiveAlpha);
+        // Neighbouring frames take two extra slots each (source, then mask if any), leased with the rest in one step.
+        var inputs = NeighbourInputs(request, bounds);
 
-        var leases = await _arenas.LeaseAsync(SpanBytes(sourceDesc), maskDesc is null ? 0 : SpanBytes(maskDesc), SpanBytes(outputDesc), ct)
-            .ConfigureAwait(false);
+        var leases = await _arenas.LeaseAsync(SpanBytes(sourceDesc), maskDesc is null ? 0 : SpanBytes(maskDesc), SpanBytes(outputDesc), ct,
+            inputs.Select(i => SpanBytes(i.Descriptor)).ToList()).ConfigureAwait(false);
         var outcome = RunwayStatus.Internal;
         try
         {
             var sourceRef = WriteSlot(leases.Source, sourceDesc, source, bounds);
             var maskRef = mask is { } m ? WriteSlot(leases.Mask, maskDesc!, m, bounds) : default;
+            var extraRefs = new ulong[inputs.Count];
+            for (var i = 0; i < inputs.Count; i++) extraRefs[i] = WriteSlot(leases.Extra[i], inputs[i].Descriptor, inputs[i].Image, bounds);
             var outputGen = leases.Output.Arena.Stamp(leases.Output.Slot, outputDesc);
 
             var proto = BuildRequest(request);
@@ -203,6 +207,14 @@ public sealed class RunwayClient : IAsyncDisposable, IDisposable
                         Slot = await SlotRefAsync(connection, leases.Mask, maskRef, options.CancellationToken).ConfigureAwait(false) };
                 proto.Output = new FrameOutput { Descriptor_ = outputDesc,
                     Slot = await SlotRefAsync(connection, leases.Output, outputGen, options.CancellationToken).ConfigureAwait(false) };
+                proto.Neighbours.Clear();
+                for (var i = 0; i < inputs.Count; i++)
+                {
+                    var input = new FrameInput { Descriptor_ = inputs[i].Descriptor,
+                        Slot = await SlotRefAsync(connection, leases.Extra[i], extraRefs[i], options.CancellationToken).ConfigureAwait(false) };
+                    if (!inputs[i].IsMask) proto.Neighbours.Add(new TimedFrame { Time = inputs[i].Time, Source = input });
+                    else proto.Neighbours[^1].Mask = input;
+                }
                 return await connection.Render.RenderFrameAsync(proto, options).ResponseAsync.ConfigureAwait(false);
             }, null, ct, "render").ConfigureAwait(false);
 
@@ -237,16 +249,25 @@ public sealed class RunwayClient : IAsyncDisposable, IDisposable
         var outputDesc = Packed(bounds, output.Components, output.Depth, output.EffectiveAlpha);
 
         byte[]? sourceBytes = null, maskBytes = null, resultBytes = null;
+        var inputs = NeighbourInputs(request, bounds);
+        var extraBytes = new byte[]?[inputs.Count];
         try
         {
             // Same copy routine as the slot path into a staging buffer, so both paths send identical bytes.
             sourceBytes = Stage(source, sourceDesc, bounds);
             if (mask is { } m) maskBytes = Stage(m, maskDesc!, bounds);
+            for (var i = 0; i < inputs.Count; i++) extraBytes[i] = Stage(inputs[i].Image, inputs[i].Descriptor, bounds);
 
             var proto = BuildRequest(request);
             proto.Source = new FrameInput { Descriptor_ = sourceDesc, Inline = true, ContentId = request.SourceContentId ?? "" };
             if (maskDesc is not null) proto.Mask = new FrameInput { Descriptor_ = maskDesc, Inline = true };
             proto.Output = new FrameOutput { Descriptor_ = outputDesc, Inline = true };
+            foreach (var input in inputs)
+            {
+                var frame = new FrameInput { Descriptor_ = input.Descriptor, Inline = true };
+                if (!input.IsMask) proto.Neighbours.Add(new TimedFrame { Time = input.Time, Source = frame });
+                else proto.Neighbours[^1].Mask = frame;
+            }
             var sourceLength = (int)SpanBytes(sourceDesc);
             var maskLength = maskDesc is null ? 0 : (int)SpanBytes(maskDesc);
 
@@ -256,6 +277,9 @@ public sealed class RunwayClient : IAsyncDisposable, IDisposable
                 await call.RequestStream.WriteAsync(new RenderChunk { Request = proto }).ConfigureAwait(false);
                 await SendChunksAsync(call.RequestStream, sourceBytes.AsMemory(0, sourceLength)).ConfigureAwait(false);
                 if (maskBytes is not null) await SendChunksAsync(call.RequestStream, maskBytes.AsMemory(0, maskLength)).ConfigureAwait(false);
+                // Neighbouring frames after source and mask, in request order, each source then its mask.
+                for (var i = 0; i < inputs.Count; i++)
+                    await SendChunksAsync(call.RequestStream, extraBytes[i].AsMemory(0, (int)SpanBytes(inputs[i].Descriptor))).ConfigureAwait(false);
                 await call.RequestStream.CompleteAsync().ConfigureAwait(false);
 
                 RenderFrameResponse? head = null;
@@ -304,7 +328,24 @@ public sealed class RunwayClient : IAsyncDisposable, IDisposable
             if (sourceBytes is not null) ArrayPool<byte>.Shared.Return(sourceBytes);
             if (maskBytes is not null) ArrayPool<byte>.Shared.Return(maskBytes);
             if (resultBytes is not null) ArrayPool<byte>.Shared.Return(resultBytes);
+            foreach (var bytes in extraBytes)
+                if (bytes is not null) ArrayPool<byte>.Shared.Return(bytes);
         }
+    }
+
+    /// <summary>One extra input of a render: a neighbouring frame's source or mask, packed like the source.</summary>
+    private sealed record ExtraInput(double Time, bool IsMask, HostImage Image, FrameDescriptor Descriptor);
+
+    /// <summary>Neighbouring frames flattened in wire order: each source, then its mask when it has one.</summary>
+    private static List<ExtraInput> NeighbourInputs(RenderRequest request, PixelRect bounds)
+    {
+        var inputs = new List<ExtraInput>(request.Neighbours.Count * 2);
+        foreach (var n in request.Neighbours)
+        {
+            inputs.Add(new ExtraInput(n.Time, false, n.Source, Packed(bounds, n.Source.Components, n.Source.Depth, n.Source.EffectiveAlpha)));
+            if (n.Mask is { } m) inputs.Add(new ExtraInput(n.Time, true, m, Packed(bounds, m.Components, m.Depth, m.EffectiveAlpha)));
+        }
+        return inputs;
     }
 
     private static async Task SendChunksAsync(IClientStreamWriter<RenderChunk> stream, ReadOnlyMemory<byte> bytes)
@@ -385,6 +426,7 @@ public sealed class RunwayClient : IAsyncDisposable, IDisposable
         Invalidate(leases.Source);
         Invalidate(leases.Mask);
         Invalidate(leases.Output);
+        foreach (var extra in leases.Extra) Invalidate(extra);
         if (outcome is RunwayStatus.InvalidArgument or RunwayStatus.NotFound or RunwayStatus.ProtocolMismatch
             or RunwayStatus.Unavailable or RunwayStatus.ResourceExhausted)
         {
@@ -425,6 +467,17 @@ public sealed class RunwayClient : IAsyncDisposable, IDisposable
         problem ??= mask?.Problem("mask", allowEmpty: true);
         problem ??= output.Problem("output");
         if (problem is null && mask is { Bounds.IsEmpty: false, Data: 0 }) problem = "mask image has no pixel data";
+        for (var i = 0; problem is null && i < request.Neighbours.Count; i++)
+        {
+            var n = request.Neighbours[i];
+            if (n is null) problem = $"neighbour {i} is null";
+            else if (!double.IsFinite(n.Time)) problem = $"neighbour {i} time {n.Time} is not a finite number";
+            else
+            {
+                problem = n.Source.Problem($"neighbour {i} source") ?? n.Mask?.Problem($"neighbour {i} mask", allowEmpty: true);
+                if (problem is null && n.Mask is { Bounds.IsEmpty: false, Data: 0 }) problem = $"neighbour {i} mask has no pixel data";
+            }
+        }
         if (problem is not null) throw new RunwayException(RunwayStatus.InvalidArgument, problem, null, "invalid-argument");
     }
 

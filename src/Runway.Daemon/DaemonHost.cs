@@ -11,6 +11,8 @@ using Runway.Daemon.Errors;
 using Runway.Daemon.Hosting;
 using Runway.Daemon.Rendering;
 using Runway.Daemon.Services;
+using Runway.Models.Effects;
+using Runway.Models.Runtime;
 using Serilog;
 using Serilog.Formatting.Compact;
 using ILogger = Microsoft.Extensions.Logging.ILogger;
@@ -137,6 +139,7 @@ public sealed class DaemonHost : IAsyncDisposable
             await pipeline.DrainAsync(cancelInFlight, Options.ShutdownTimeout).ConfigureAwait(false);
             await _app.StopAsync().ConfigureAwait(false);
             _app.Services.GetRequiredService<ArenaRegistry>().Dispose();
+            _app.Services.GetRequiredService<ModelRegistry>().Dispose();
             await _app.DisposeAsync().ConfigureAwait(false);
             _logger.LogInformation("Stopped");
         }
@@ -187,7 +190,19 @@ public sealed class DaemonHost : IAsyncDisposable
         services.AddSingleton(sp => new ArenaRegistry(options.ArenaDirectory, options.MaxArenas, sp.GetRequiredService<ILogger<ArenaRegistry>>()));
         services.AddSingleton<SlotLeases>();
         services.AddSingleton(new RenderScheduler(options.MaxConcurrentRenders, options.MaxQueuedRenders));
-        services.AddSingleton(new FrameRenderer(options.MaxFramePixels));
+        services.AddSingleton(sp => new ModelRegistry(
+            new ModelRegistryOptions(options.ModelsDirectory, (long)options.MemoryBudgetMb << 20),
+            message => sp.GetRequiredService<ILoggerFactory>().CreateLogger("models").LogInformation("{Message}", message)));
+        // Every effect renders with its best usable model pack and falls back to its classical engine.
+        services.AddSingleton(sp =>
+        {
+            var registry = sp.GetRequiredService<ModelRegistry>();
+            var log = sp.GetRequiredService<ILoggerFactory>().CreateLogger("models");
+            return new FrameRenderer(options.MaxFramePixels, EffectLookup.Catalog with
+            {
+                Create = id => new ModelBackedEffect(EffectLookup.Catalog.Create(id), registry, m => log.LogWarning("{Message}", m)),
+            });
+        });
         services.AddSingleton<DaemonStats>();
         services.AddSingleton<RenderPipeline>();
         services.AddRouting();
@@ -203,6 +218,7 @@ public sealed class DaemonHost : IAsyncDisposable
         app.MapGrpcService<EffectsService>();
         app.MapGrpcService<RenderService>();
         app.MapGrpcService<DaemonService>();
+        app.MapGrpcService<ModelsService>();
         return app;
     }
 

@@ -49,6 +49,19 @@ public sealed record DaemonOptions
     /// </summary>
     public uint? AllowedPeerUid { get; init; }
 
+    /// <summary>Folder of model packs (one subfolder each); RUNWAY_MODELS_DIR, default ~/.local/share/runway/models.</summary>
+    public string ModelsDirectory { get; init; } = DefaultModelsDirectory(Environment.GetEnvironmentVariables());
+
+    /// <summary>Memory resident model sessions may take together, MiB; least recently used ones are evicted beyond it.</summary>
+    public int MemoryBudgetMb { get; init; } = 4096;
+
+    /// <summary>$XDG_DATA_HOME/runway/models, else ~/.local/share/runway/models.</summary>
+    public static string DefaultModelsDirectory(IDictionary env)
+    {
+        if (Get(env, "XDG_DATA_HOME") is { Length: > 0 } data) return Path.Combine(data, "runway", "models");
+        return Path.Combine(Home(env), ".local", "share", "runway", "models");
+    }
+
     /// <summary>Full path of the log file.</summary>
     public string LogPath => Path.Combine(LogDirectory, "runwayd.log");
 
@@ -88,7 +101,7 @@ public sealed record DaemonOptions
     {
         env ??= Environment.GetEnvironmentVariables();
         var flags = ParseFlags(args);
-        var options = new DaemonOptions { SocketPath = PerUserSocketPath(env), LogDirectory = DefaultLogDirectory(env) };
+        var options = new DaemonOptions { SocketPath = PerUserSocketPath(env), LogDirectory = DefaultLogDirectory(env), ModelsDirectory = DefaultModelsDirectory(env) };
 
         var configPath = flags.GetValueOrDefault("config") ?? Get(env, "RUNWAY_CONFIG") ?? DefaultConfigPath(env);
         if (File.Exists(configPath)) options = ApplyFile(options, configPath);
@@ -115,6 +128,8 @@ public sealed record DaemonOptions
         if (MaxQueuedRenders < 0) throw new DaemonConfigException($"maxQueuedRenders must not be negative, got {MaxQueuedRenders}");
         if (RenderDelayMs < 0) throw new DaemonConfigException($"renderDelayMs must not be negative, got {RenderDelayMs}");
         if (MaxArenas < 1) throw new DaemonConfigException($"maxArenas must be at least 1, got {MaxArenas}");
+        if (MemoryBudgetMb < 1) throw new DaemonConfigException($"memoryBudgetMb must be at least 1, got {MemoryBudgetMb}");
+        if (string.IsNullOrWhiteSpace(ModelsDirectory)) throw new DaemonConfigException("models directory is empty");
     }
 
     /// <summary>Flag names (without "--") and the variables they override, for --help and the README.</summary>
@@ -122,10 +137,11 @@ public sealed record DaemonOptions
         """
         usage: runwayd [--foreground] [--socket PATH] [--log-dir DIR] [--config FILE] [--max-frame-pixels N]
                        [--max-concurrent-renders N] [--max-queued-renders N] [--render-delay-ms N] [--arena-dir DIR]
-                       [--max-arenas N] [--shutdown-timeout-seconds N]
+                       [--max-arenas N] [--shutdown-timeout-seconds N] [--models-dir DIR] [--memory-budget-mb N]
         Config file (JSON, camelCase keys of the same names) < RUNWAY_* variables < flags:
           RUNWAY_SOCKET RUNWAY_LOG_DIR RUNWAY_CONFIG RUNWAY_MAX_FRAME_PIXELS RUNWAY_MAX_CONCURRENT_RENDERS
           RUNWAY_MAX_QUEUED_RENDERS RUNWAY_RENDER_DELAY_MS RUNWAY_ARENA_DIR RUNWAY_MAX_ARENAS RUNWAY_SHUTDOWN_TIMEOUT_SECONDS
+          RUNWAY_MODELS_DIR RUNWAY_MODEL_MEMORY_MB
         """;
 
     private sealed record Setting(string Key, string Env, string Flag, Func<DaemonOptions, string, string, DaemonOptions> Apply);
@@ -143,6 +159,8 @@ public sealed record DaemonOptions
         new("maxArenas", "RUNWAY_MAX_ARENAS", "max-arenas", (o, v, s) => o with { MaxArenas = ParseInt(v, s) }),
         new("shutdownTimeoutSeconds", "RUNWAY_SHUTDOWN_TIMEOUT_SECONDS", "shutdown-timeout-seconds",
             (o, v, s) => o with { ShutdownTimeout = TimeSpan.FromSeconds(ParseInt(v, s)) }),
+        new("modelsDirectory", "RUNWAY_MODELS_DIR", "models-dir", (o, v, _) => o with { ModelsDirectory = v }),
+        new("memoryBudgetMb", "RUNWAY_MODEL_MEMORY_MB", "memory-budget-mb", (o, v, s) => o with { MemoryBudgetMb = ParseInt(v, s) }),
     ];
 
     private static DaemonOptions ApplyFile(DaemonOptions options, string path)

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Runway.Effects.Definitions;
 using Runway.Effects.Engines;
 using Runway.Effects.Engines.Classical;
+using Runway.Effects.Engines.Looks;
 
 namespace Runway.Effects;
 
@@ -16,7 +17,7 @@ public static class EffectCatalog
     public const int SchemaVersion = 1;
 
     // Registration order is the order hosts list the effects in.
-    private static readonly IEffect[] Engines = [new InpaintEngine(), new PassthroughEngine()];
+    private static readonly IEffect[] Engines = [new InpaintEngine(), new LearnedLookEngine(), new PassthroughEngine()];
 
     private static readonly Dictionary<string, IEffect> ById = Engines.ToDictionary(e => e.Definition.Id, StringComparer.Ordinal);
 
@@ -70,6 +71,8 @@ public static class EffectCatalog
         w.WriteStartObject("framesNeeded");
         w.WriteNumber("before", e.FramesNeeded.Before);
         w.WriteNumber("after", e.FramesNeeded.After);
+        if (e.FramesNeeded.LimitParam is { } limit) w.WriteString("limitParam", limit);
+        if (e.FramesNeeded.InteractiveLimit is { } interactive) w.WriteNumber("interactiveLimit", interactive);
         w.WriteEndObject();
 
         w.WriteStartArray("clips");

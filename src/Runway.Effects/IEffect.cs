@@ -18,7 +18,22 @@ public sealed record EffectFrame(
     double Time,
     double RenderScale,
     bool Interactive,
-    string InstanceId);
+    string InstanceId)
+{
+    /// <summary>
+    /// Source (and mask) frames at other times, as the effect's frames-needed asked for them; empty when the caller
+    /// has none (a still, or a host that sends only the current frame). Same size and working format as
+    /// <see cref="Source"/>; owned by the caller. Order carries no meaning: engines sort by time themselves, so a
+    /// render never depends on the order frames were fetched in.
+    /// </summary>
+    public IReadOnlyList<TimedImage> Neighbours { get; init; } = [];
+}
+
+/// <summary>A source frame at another time, with its mask frame when the Mask clip is connected.</summary>
+/// <param name="Time">Frame time in the host's units (the same units as <see cref="EffectFrame.Time"/>).</param>
+/// <param name="Source">Source at that time, working format.</param>
+/// <param name="Mask">Mask at that time, or null when no mask is connected.</param>
+public sealed record TimedImage(double Time, FloatImage Source, FloatImage? Mask);
 
 /// <summary>What an engine reports about a render.</summary>
 /// <param name="Engine">Engine that produced the frame, e.g. "classical/opencv".</param>

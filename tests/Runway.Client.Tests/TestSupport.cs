@@ -143,7 +143,9 @@ internal static class TestPaths
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
         for (var d = dir; d is not null; d = d.Parent)
-            if (d.Name == "bin" && d.Parent is not null) return d.Parent.FullName;
+            if (d.Name == "bin" && d.Parent is not null)
+                // A project's own bin/ (classic layout) is not an artifacts root: nothing may be published into the source tree.
+                return d.Parent.EnumerateFiles("*.csproj").Any() ? null : d.Parent.FullName;
         return null;
     }
 

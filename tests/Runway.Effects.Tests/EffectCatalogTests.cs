@@ -32,11 +32,11 @@ public sealed class EffectCatalogTests
         Assert.Equal("Runway", e.GetProperty("group").GetString());
         Assert.False(string.IsNullOrWhiteSpace(e.GetProperty("description").GetString()));
         Assert.Equal(1, e.GetProperty("version").GetProperty("major").GetInt32());
-        Assert.Equal(0, e.GetProperty("version").GetProperty("minor").GetInt32());
+        Assert.Equal(1, e.GetProperty("version").GetProperty("minor").GetInt32());
         Assert.Equal(["Filter", "General"], e.GetProperty("contexts").EnumerateArray().Select(c => c.GetString()));
         Assert.Equal("FullySafe", e.GetProperty("threadSafety").GetString());
-        Assert.Equal(0, e.GetProperty("framesNeeded").GetProperty("before").GetInt32());
-        Assert.Equal(0, e.GetProperty("framesNeeded").GetProperty("after").GetInt32());
+        Assert.Equal(InpaintDefinition.MaxTemporalWindow, e.GetProperty("framesNeeded").GetProperty("before").GetInt32());
+        Assert.Equal(InpaintDefinition.MaxTemporalWindow, e.GetProperty("framesNeeded").GetProperty("after").GetInt32());
 
         var clips = e.GetProperty("clips").EnumerateArray().ToList();
         Assert.Equal(["Source", "Mask"], clips.Select(c => c.GetProperty("name").GetString()));
@@ -52,7 +52,7 @@ public sealed class EffectCatalogTests
     public void Effects_json_params_carry_kind_default_ranges_and_options()
     {
         var ps = Inpaint().GetProperty("params").EnumerateArray().ToDictionary(p => p.GetProperty("name").GetString()!);
-        Assert.Equal(["method", "radius", "maskChannel", "maskThreshold", "dilate", "feather", "invertMask"], ps.Keys);
+        Assert.Equal(["method", "radius", "maskChannel", "maskThreshold", "dilate", "feather", "invertMask", "temporalWindow", "flowQuality"], ps.Keys);
 
         var radius = ps["radius"];
         Assert.Equal("double", radius.GetProperty("kind").GetString());

@@ -62,7 +62,7 @@ public static class RenderCommand
             var summary = await RenderAll(request, result.GetValue(input)!, result.GetValue(mask), result.GetValue(output)!,
                 result.GetValue(inline), !result.GetValue(json), ct);
             if (result.GetValue(json))
-                Console.WriteLine(JsonSerializer.Serialize(summary, new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.CamelCase }));
+                Console.WriteLine(JsonSerializer.Serialize(summary, new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.CamelCase, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
             else
                 Console.WriteLine($"{summary.Frames} frame(s) → {summary.Output}  engine {summary.Engine}, {summary.MeanMillis:F1} ms/frame{(summary.Notes.Count > 0 ? "  (" + string.Join("; ", summary.Notes) + ")" : "")}");
         }));
@@ -105,25 +105,30 @@ public static class RenderCommand
         string engine = "";
         var notes = new NoteTally();
 
+        var reach = FramesEachSide(request, reader.Kind);
+        using var window = new FrameWindow(reader, maskReader, stillMask, maskPath);
+
         async Task RenderFrames(Action<int>? advance)
         {
-            while (true)
+            for (var i = 0; window.TryGet(i, out var frame, out var maskMat); i++)
             {
                 ct.ThrowIfCancellationRequested();
-                using var frame = reader.ReadNext();
-                if (frame is null) break;
-                using var perFrameMask = stillMask is null ? maskReader?.ReadNext() : null;
-                var maskMat = stillMask ?? perFrameMask;
-                if (maskReader is not null && maskMat is null)
-                    throw new InvalidDataException($"the mask '{maskPath}' has fewer frames than the input (ran out at frame {frames})");
+                // Temporal effects see the frames around this one, as a host would hand them over.
+                var neighbours = new List<NeighbourFrame>(2 * reach);
+                for (var d = -reach; d <= reach; d++)
+                {
+                    if (d != 0 && window.TryGet(i + d, out var nf, out var nm))
+                        neighbours.Add(new NeighbourFrame(i + d, MatImages.View(nf), nm is null ? null : MatImages.MaskView(nm)));
+                }
                 using var result = new Mat(frame.Size(), frame.Type(), Scalar.All(0));
-                var rendered = await client.RenderAsync(request with { Time = frames }, MatImages.View(frame),
+                var rendered = await client.RenderAsync(request with { Time = i, Neighbours = neighbours }, MatImages.View(frame),
                     maskMat is null ? null : MatImages.MaskView(maskMat), MatImages.View(result), ct);
                 renderMs += rendered.Elapsed.TotalMilliseconds;
                 engine = rendered.Info.Engine;
                 foreach (var n in rendered.Info.Notes) notes.Add(n);
                 writer.Write(result);
                 frames++;
+                window.ReleaseBefore(i - reach);
                 advance?.Invoke(frames);
             }
         }
@@ -153,6 +158,86 @@ public static class RenderCommand
         }
         if (frames == 0) throw new InvalidDataException($"'{inputPath}' has no frames");
         return new Summary(request.EffectId, frames, outputPath, engine, renderMs / frames, clock.Elapsed.TotalSeconds, notes.Summaries());
+    }
+
+    /// <summary>
+    /// How many frames each side a temporal effect wants for this request: its declared need, capped by its window
+    /// param and, for draft renders, by its interactive limit. Single images have no neighbours.
+    /// </summary>
+    private static int FramesEachSide(RenderRequest request, MediaKind kind)
+    {
+        var definition = EffectCatalog.Find(request.EffectId)!;
+        var need = definition.FramesNeeded;
+        var reach = Math.Max(need.Before, need.After);
+        if (reach == 0 || kind == MediaKind.Image) return 0;
+        if (need.LimitParam is { } limitParam)
+        {
+            var raw = request.Params?.ToDictionary(kv => kv.Key, kv => FromParamValue(kv.Value)) ?? [];
+            reach = Math.Min(reach, ParamSet.Bind(definition, raw).Integer(limitParam));
+        }
+        if (request.Interactive && need.InteractiveLimit is { } draftLimit) reach = Math.Min(reach, draftLimit);
+        return Math.Max(0, reach);
+    }
+
+    private static object FromParamValue(ParamValue value) => value.ValueCase switch
+    {
+        ParamValue.ValueOneofCase.DoubleValue => value.DoubleValue,
+        ParamValue.ValueOneofCase.IntValue => value.IntValue,
+        ParamValue.ValueOneofCase.BoolValue => value.BoolValue,
+        ParamValue.ValueOneofCase.StringValue => value.StringValue,
+        _ => value.Doubles.Values.ToArray(),
+    };
+
+    /// <summary>
+    /// Frames (and their masks) read ahead and kept while a temporal effect may still ask for them, so each file is
+    /// decoded once however many neighbours use it.
+    /// </summary>
+    private sealed class FrameWindow(FrameReader reader, FrameReader? maskReader, Mat? stillMask, string? maskPath) : IDisposable
+    {
+        private readonly Dictionary<int, (Mat Frame, Mat? Mask)> _frames = [];
+        private int _read;
+        private bool _ended;
+
+        public bool TryGet(int index, out Mat frame, out Mat? mask)
+        {
+            while (!_ended && _read <= index)
+            {
+                var next = reader.ReadNext();
+                if (next is null)
+                {
+                    _ended = true;
+                    break;
+                }
+                var m = stillMask is null ? maskReader?.ReadNext() : null;
+                if (maskReader is not null && stillMask is null && m is null)
+                {
+                    next.Dispose();
+                    throw new InvalidDataException($"the mask '{maskPath}' has fewer frames than the input (ran out at frame {_read})");
+                }
+                _frames[_read++] = (next, m);
+            }
+            if (index >= 0 && _frames.TryGetValue(index, out var entry))
+            {
+                frame = entry.Frame;
+                mask = entry.Mask ?? stillMask;
+                return true;
+            }
+            frame = null!;
+            mask = null;
+            return false;
+        }
+
+        public void ReleaseBefore(int index)
+        {
+            foreach (var key in _frames.Keys.Where(k => k < index).ToList())
+            {
+                _frames[key].Frame.Dispose();
+                _frames[key].Mask?.Dispose();
+                _frames.Remove(key);
+            }
+        }
+
+        public void Dispose() => ReleaseBefore(int.MaxValue);
     }
 
     /// <summary>

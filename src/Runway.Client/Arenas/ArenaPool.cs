@@ -12,8 +12,12 @@ internal readonly record struct SlotLease(FrameArena Arena, int Slot)
     public ulong Capacity => Arena.SlotBytes;
 }
 
-/// <summary>The slots one render holds: source, optional mask, output.</summary>
-internal readonly record struct LeaseSet(SlotLease Source, SlotLease Mask, SlotLease Output);
+/// <summary>The slots one render holds: source, optional mask, output, and any extra inputs (neighbouring frames).</summary>
+internal readonly record struct LeaseSet(SlotLease Source, SlotLease Mask, SlotLease Output)
+{
+    /// <summary>Slots for extra inputs, in the order their sizes were asked for; empty when none.</summary>
+    public SlotLease[] Extra { get; init; } = [];
+}
 
 /// <summary>
 /// All frame arenas of one client. Slots come in power-of-two size classes (1 MiB up), so a 1080p and a 4K frame
@@ -66,8 +70,10 @@ internal sealed class ArenaPool : IDisposable
     /// Leases slots of at least the given sizes (0 = not needed), waiting for other renders to release slots when
     /// the cap is reached. Throws ResourceExhausted when the request could never fit under the cap.
     /// </summary>
-    public async ValueTask<LeaseSet> LeaseAsync(ulong source, ulong mask, ulong output, CancellationToken ct)
+    /// <param name="extra">Sizes of further inputs leased in the same step (neighbouring frames); null = none.</param>
+    public async ValueTask<LeaseSet> LeaseAsync(ulong source, ulong mask, ulong output, CancellationToken ct, IReadOnlyList<ulong>? extra = null)
     {
+        extra ??= [];
         while (true)
         {
             Task? wait = null;
@@ -77,11 +83,12 @@ internal sealed class ArenaPool : IDisposable
             lock (_gate)
             {
                 ObjectDisposedException.ThrowIf(_disposed, this);
-                if (!TryLeaseAll(source, mask, output, ref retired, out set))
+                if (!TryLeaseAll(source, mask, output, extra, ref retired, out set))
                 {
                     if (_arenas.TrueForAll(a => a.LeasedCount == 0))
                     {
                         var need = ArenaBytes(source) + (mask == 0 ? 0 : ArenaBytes(mask)) + ArenaBytes(output);
+                        foreach (var e in extra) need += ArenaBytes(e);
                         impossible = new RunwayException(RunwayStatus.ResourceExhausted,
                             $"a frame of {source >> 20} MiB needs up to {need >> 20} MiB of shared memory; the client's arena cap is {CapBytes >> 20} MiB");
                     }
@@ -104,6 +111,7 @@ internal sealed class ArenaPool : IDisposable
             ReleaseOne(set.Source);
             ReleaseOne(set.Mask);
             ReleaseOne(set.Output);
+            foreach (var e in set.Extra) ReleaseOne(e);
             var signal = _released;
             _released = NewSignal();
             signal.TrySetResult();
@@ -146,10 +154,11 @@ internal sealed class ArenaPool : IDisposable
         lease.Arena.Release(lease.Slot);
     }
 
-    private bool TryLeaseAll(ulong source, ulong mask, ulong output, ref List<FrameArena>? retired, out LeaseSet set)
+    private bool TryLeaseAll(ulong source, ulong mask, ulong output, IReadOnlyList<ulong> extra, ref List<FrameArena>? retired, out LeaseSet set)
     {
         set = default;
         SlotLease s = default, m = default, o = default;
+        var more = extra.Count == 0 ? [] : new SlotLease[extra.Count];
         try
         {
             s = LeaseOne(source, ref retired);
@@ -170,7 +179,17 @@ internal sealed class ArenaPool : IDisposable
                 ReleaseOne(m);
                 return false;
             }
-            set = new LeaseSet(s, m, o);
+            for (var i = 0; i < more.Length; i++)
+            {
+                more[i] = LeaseOne(extra[i], ref retired);
+                if (!more[i].IsNone) continue;
+                ReleaseOne(s);
+                ReleaseOne(m);
+                ReleaseOne(o);
+                foreach (var e in more) ReleaseOne(e);
+                return false;
+            }
+            set = new LeaseSet(s, m, o) { Extra = more };
             return true;
         }
         catch
@@ -178,6 +197,8 @@ internal sealed class ArenaPool : IDisposable
             // Creating an arena failed (shared memory full): give back what this attempt took.
             ReleaseOne(s);
             ReleaseOne(m);
+            ReleaseOne(o);
+            foreach (var e in more) ReleaseOne(e);
             throw;
         }
     }

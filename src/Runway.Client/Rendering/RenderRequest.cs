@@ -39,7 +39,19 @@ public sealed record RenderRequest(string EffectId)
 
     /// <summary>Frame transport for this render; null = <see cref="RunwayClientOptions.Transport"/>.</summary>
     public FrameTransport? Transport { get; init; }
+
+    /// <summary>
+    /// Source (and mask) frames at other times for temporal effects (the effect's frames needed); empty for most
+    /// renders. Each is laid out like the source: aligned to the source's bounds, zero where it has no pixels.
+    /// </summary>
+    public IReadOnlyList<NeighbourFrame> Neighbours { get; init; } = [];
 }
+
+/// <summary>A source frame at another time, with the mask at that time when a mask is connected.</summary>
+/// <param name="Time">Frame time in the host's units.</param>
+/// <param name="Source">The source image at that time; the same components, depth and alpha as any host image.</param>
+/// <param name="Mask">The mask at that time, or null.</param>
+public sealed record NeighbourFrame(double Time, HostImage Source, HostImage? Mask);
 
 /// <summary>What the daemon reported about a finished render.</summary>
 /// <param name="Output">The layout the daemon wrote the result in (source-sized).</param>

@@ -79,6 +79,16 @@ typedef struct rw_param {
 /* Polled while waiting for the daemon; return non-zero to cancel the render (OFX abort()). */
 typedef int32_t (*rw_abort_fn)(void* user);
 
+/*
+ * A source frame at another time, for temporal effects (the effect's frames needed). Images are laid out like
+ * the source (same size; bounds are aligned by pixel coordinates). mask is NULL when no mask is connected.
+ */
+typedef struct rw_frame {
+    double time;
+    const rw_image* source;      /* required */
+    const rw_image* mask;        /* may be NULL */
+} rw_frame;
+
 typedef struct rw_render_request {
     uint32_t struct_size;        /* sizeof(rw_render_request), for forward compatibility */
     const char* effect_id;       /* e.g. "com.runwayml.inpaint" */
@@ -96,6 +106,9 @@ typedef struct rw_render_request {
     int32_t param_count;
     rw_abort_fn abort_fn;        /* may be NULL */
     void* abort_user;
+    /* Appended after ABI 1's first layout: read only when struct_size covers them, so older callers keep working. */
+    const rw_frame* neighbours;  /* neighbour_count frames at other times, any order; may be NULL when the count is 0 */
+    int32_t neighbour_count;
 } rw_render_request;
 
 /* Opaque client; one per process is enough. */

@@ -17,8 +17,8 @@ internal sealed class DaemonState(DaemonOptions options, Func<bool, Task> reques
 
     public TimeSpan Uptime => Stopwatch.GetElapsedTime(_started);
 
-    /// <summary>Execution providers available to engines; the CPU build has only the CPU.</summary>
-    public IReadOnlyList<string> ExecutionProviders { get; } = ["cpu"];
+    /// <summary>Execution providers model sessions can use, in the order they are tried; the CPU build has only the CPU.</summary>
+    public IReadOnlyList<string> ExecutionProviders { get; } = Runway.Models.Runtime.ExecutionProviders.Available;
 
     /// <summary>Starts a stop in the background (the caller's reply must still go out).</summary>
     public Task RequestStop(bool cancelInFlight) => requestStop(cancelInFlight);

@@ -14,6 +14,9 @@ internal sealed class InlineFrames : IDisposable
 
     public byte[]? Output { get; set; }
 
+    /// <summary>Neighbouring frames' source and mask bytes, in request order (null entries: not sent inline).</summary>
+    public List<(byte[]? Source, byte[]? Mask)> Neighbours { get; } = [];
+
     /// <summary>Bytes of one inline frame: whole rows, <c>height × row_bytes</c>.</summary>
     public static long Bytes(FrameDescriptor d) => (long)d.Height * (long)Math.Min(d.RowBytes, (ulong)long.MaxValue / Math.Max(1, d.Height));
 
@@ -27,6 +30,12 @@ internal sealed class InlineFrames : IDisposable
         if (Source is not null) ArrayPool<byte>.Shared.Return(Source);
         if (Mask is not null) ArrayPool<byte>.Shared.Return(Mask);
         if (Output is not null) ArrayPool<byte>.Shared.Return(Output);
+        foreach (var (source, mask) in Neighbours)
+        {
+            if (source is not null) ArrayPool<byte>.Shared.Return(source);
+            if (mask is not null) ArrayPool<byte>.Shared.Return(mask);
+        }
+        Neighbours.Clear();
         Source = Mask = Output = null;
     }
 }
@@ -48,6 +57,9 @@ internal sealed class BoundFrames : IDisposable
 
     public PixelBuffer Output { get; private set; }
 
+    /// <summary>Neighbouring frames, in request order.</summary>
+    public List<NeighbourPixels> Neighbours { get; } = [];
+
     /// <summary>
     /// Resolves every frame of <paramref name="request"/>. Slot references are checked: arena registered, slot in
     /// range, generation current, descriptor equal to the slot header, frame fits the slot, output distinct from the
@@ -62,6 +74,17 @@ internal sealed class BoundFrames : IDisposable
             frames.Source = frames.Input(request.Source, "source", plan.Source.SpanBytes, inline?.Source, arenas, slots);
             if (request.Mask is not null && plan.Mask is { } mask)
                 frames.Mask = frames.Input(request.Mask, "mask", mask.SpanBytes, inline?.Mask, arenas, slots);
+            for (var i = 0; i < plan.Neighbours.Count; i++)
+            {
+                var layout = plan.Neighbours[i];
+                var wire = request.Neighbours[i];
+                var sent = inline is not null && i < inline.Neighbours.Count ? inline.Neighbours[i] : default;
+                var source = frames.Input(wire.Source, $"neighbour {i} source", layout.Source.SpanBytes, sent.Source, arenas, slots);
+                var maskBytes = wire.Mask is not null && layout.Mask is { } ml
+                    ? frames.Input(wire.Mask, $"neighbour {i} mask", ml.SpanBytes, sent.Mask, arenas, slots)
+                    : default;
+                frames.Neighbours.Add(new NeighbourPixels(source, maskBytes));
+            }
             frames.Output = frames.OutputFrame(request.Output, plan.Output.SpanBytes, inline?.Output, arenas, slots);
             if (slots.Count > 0) frames._holds.Add(leases.Acquire(slots.Distinct().ToList()));
             return frames;

@@ -79,18 +79,57 @@ internal sealed class FrameRenderer(long maxFramePixels, EffectLookup? effects =
         // A render below full resolution is a preview: the host is scrubbing or the user chose a draft.
         var interactive = request.Interactive || request.Priority == Priority.Interactive || scaleX < 1 || scaleY < 1;
         var cls = interactive ? RenderClass.Interactive : request.Priority == Priority.Batch ? RenderClass.Batch : RenderClass.Final;
-        var byteCopy = effect.Id == PassthroughId && mask is null
+        var neighbours = Neighbours(effect, request, source);
+        var byteCopy = effect.Id == PassthroughId && mask is null && neighbours.Count == 0
             && source.Components == output.Components && source.Depth == output.Depth && source.Alpha == output.Alpha;
 
         return new RenderPlan(effect, Engine(effect.Id), bound, source, mask, output, request.Time, Math.Min(scaleX, scaleY),
-            interactive, cls, request.InstanceId ?? "", byteCopy);
+            interactive, cls, request.InstanceId ?? "", byteCopy) { Neighbours = neighbours };
+    }
+
+    /// <summary>
+    /// Neighbouring frames get the source's and mask's checks: a usable layout within limits, the source's size, a mask
+    /// only for effects that take one, a finite time. An effect that needs no other frames gets none.
+    /// </summary>
+    private List<NeighbourLayout> Neighbours(EffectDefinition effect, RenderFrameRequest request, PixelLayout source)
+    {
+        var result = new List<NeighbourLayout>(request.Neighbours.Count);
+        if (request.Neighbours.Count == 0) return result;
+        var most = effect.FramesNeeded.Before + effect.FramesNeeded.After;
+        if (request.Neighbours.Count > most)
+            throw RunwayFault.Invalid($"the request sends {request.Neighbours.Count} neighbouring frames; {effect.Id} needs at most {most}");
+        for (var i = 0; i < request.Neighbours.Count; i++)
+        {
+            var n = request.Neighbours[i];
+            var role = $"neighbour {i}";
+            if (!double.IsFinite(n.Time)) throw RunwayFault.Invalid($"{role} time {n.Time} is not a finite number");
+            if (n.Source?.Descriptor_ is null) throw RunwayFault.Invalid($"{role} has no source frame descriptor");
+            var s = Layout(n.Source.Descriptor_, role + " source");
+            if (s.Width != source.Width || s.Height != source.Height)
+                throw RunwayFault.Invalid($"{role} source is {s.Width}x{s.Height} but source is {source.Width}x{source.Height}; neighbouring frames must be the source's size");
+            PixelLayout? m = null;
+            if (n.Mask is not null)
+            {
+                if (n.Mask.Descriptor_ is null) throw RunwayFault.Invalid($"{role} mask has no frame descriptor");
+                if (!effect.Clips.Any(c => c.IsMask))
+                    throw RunwayFault.Invalid($"effect {effect.Id} takes no mask, but {role} sends one");
+                var ml = Layout(n.Mask.Descriptor_, role + " mask");
+                if (ml.Width != source.Width || ml.Height != source.Height)
+                    throw RunwayFault.Invalid($"{role} mask is {ml.Width}x{ml.Height} but source is {source.Width}x{source.Height}; the mask must be the source's size");
+                m = ml;
+            }
+            result.Add(new NeighbourLayout(n.Time, s, m));
+        }
+        return result;
     }
 
     /// <summary>
     /// Renders one planned frame. <paramref name="source"/>, <paramref name="mask"/> (empty when none) and
     /// <paramref name="output"/> hold exactly their layouts' <see cref="PixelLayout.SpanBytes"/>.
     /// </summary>
-    public RenderOutcome Render(RenderPlan plan, ReadOnlySpan<byte> source, ReadOnlySpan<byte> mask, Span<byte> output, CancellationToken ct)
+    /// <param name="neighbours">Bytes of <see cref="RenderPlan.Neighbours"/>, in the same order; null when there are none.</param>
+    public RenderOutcome Render(RenderPlan plan, ReadOnlySpan<byte> source, ReadOnlySpan<byte> mask, Span<byte> output, CancellationToken ct,
+        IReadOnlyList<NeighbourPixels>? neighbours = null)
     {
         ct.ThrowIfCancellationRequested();
         var started = Stopwatch.GetTimestamp();
@@ -105,14 +144,59 @@ internal sealed class FrameRenderer(long maxFramePixels, EffectLookup? effects =
         using var maskImage = plan.Mask is { } maskLayout ? new FloatImage(maskLayout.Width, maskLayout.Height) : null;
         if (maskImage is not null) PixelCodec.Decode(mask, plan.Mask!.Value, maskImage);
         using var dst = new FloatImage(plan.Output.Width, plan.Output.Height);
-        ct.ThrowIfCancellationRequested();
+        var timed = new List<TimedImage>(plan.Neighbours.Count);
+        try
+        {
+            if (plan.Neighbours.Count > 0 && (neighbours is null || neighbours.Count != plan.Neighbours.Count))
+                throw new ArgumentException($"the plan has {plan.Neighbours.Count} neighbouring frames, {neighbours?.Count ?? 0} were bound", nameof(neighbours));
+            for (var i = 0; i < plan.Neighbours.Count; i++)
+            {
+                ct.ThrowIfCancellationRequested();
+                var layout = plan.Neighbours[i];
+                var image = new FloatImage(layout.Source.Width, layout.Source.Height);
+                FloatImage? nMask = null;
+                try
+                {
+                    PixelCodec.Decode(neighbours![i].Source.Span, layout.Source, image);
+                    if (layout.Mask is { } ml)
+                    {
+                        nMask = new FloatImage(ml.Width, ml.Height);
+                        PixelCodec.Decode(neighbours[i].Mask.Span, ml, nMask);
+                    }
+                }
+                catch
+                {
+                    image.Dispose();
+                    nMask?.Dispose();
+                    throw;
+                }
+                timed.Add(new TimedImage(layout.Time, image, nMask));
+            }
+            ct.ThrowIfCancellationRequested();
+            return RenderDecoded(plan, src, maskImage, dst, timed, output, started, ct);
+        }
+        finally
+        {
+            foreach (var t in timed)
+            {
+                t.Source.Dispose();
+                t.Mask?.Dispose();
+            }
+        }
+    }
 
+    private static RenderOutcome RenderDecoded(RenderPlan plan, FloatImage src, FloatImage? maskImage, FloatImage dst,
+        IReadOnlyList<TimedImage> neighbours, Span<byte> output, long started, CancellationToken ct)
+    {
         var engineStarted = Stopwatch.GetTimestamp();
         EffectResult result;
         try
         {
             result = plan.Engine.Render(
-                new EffectFrame(src, maskImage, dst, plan.Params, plan.Time, plan.RenderScale, plan.Interactive, plan.InstanceId), ct);
+                new EffectFrame(src, maskImage, dst, plan.Params, plan.Time, plan.RenderScale, plan.Interactive, plan.InstanceId)
+                {
+                    Neighbours = neighbours,
+                }, ct);
         }
         catch (ParamException e)
         {

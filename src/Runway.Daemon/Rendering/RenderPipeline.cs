@@ -48,7 +48,8 @@ internal sealed class RenderPipeline(
             using var turn = await scheduler.EnterAsync(plan.Class, ct).ConfigureAwait(false);
             if (options.RenderDelayMs > 0) await Task.Delay(options.RenderDelayMs, ct).ConfigureAwait(false);
 
-            var outcome = renderer.Render(plan, frames.Source.Span, frames.Mask.IsEmpty ? default : frames.Mask.Span, frames.Output.Span, ct);
+            var outcome = renderer.Render(plan, frames.Source.Span, frames.Mask.IsEmpty ? default : frames.Mask.Span, frames.Output.Span, ct,
+                frames.Neighbours);
             frames.Complete();
             stats.Succeeded(plan.Effect.Id, outcome.DaemonMillis, outcome.Engine);
             logger.LogDebug("Rendered {EffectId} {Width}x{Height} in {Millis:F1} ms ({Engine}, interactive {Interactive})",

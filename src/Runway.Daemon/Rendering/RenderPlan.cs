@@ -23,4 +23,14 @@ internal sealed record RenderPlan(
     bool Interactive,
     RenderClass Class,
     string InstanceId,
-    bool ByteCopy);
+    bool ByteCopy)
+{
+    /// <summary>Neighbouring frames of a temporal render, in request order (empty for most renders).</summary>
+    public IReadOnlyList<NeighbourLayout> Neighbours { get; init; } = [];
+}
+
+/// <summary>Layouts of one neighbouring frame: its time, source and mask (null when none was sent).</summary>
+internal sealed record NeighbourLayout(double Time, PixelLayout Source, PixelLayout? Mask);
+
+/// <summary>Bytes of one neighbouring frame for a render; the mask is empty when none was sent.</summary>
+internal readonly record struct NeighbourPixels(PixelBuffer Source, PixelBuffer Mask);

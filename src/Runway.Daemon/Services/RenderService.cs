@@ -12,7 +12,8 @@ namespace Runway.Daemon.Services;
 
 /// <summary>
 /// Render: arena registration, RenderFrame over arena slots, and RenderInline (the same pipeline with pixels in
-/// chunked messages). Inline frames are whole rows: <c>height × row_bytes</c> bytes each, source then mask, split
+/// chunked messages). Inline frames are whole rows: <c>height × row_bytes</c> bytes each, source, mask, then each
+/// neighbouring frame's source and mask in request order, split
 /// into <c>data</c> chunks of any size; the reply is the response followed by the output's bytes in chunks of
 /// <see cref="ProtocolInfo.InlineChunkBytes"/>.
 /// </summary>
@@ -54,6 +55,18 @@ internal sealed class RenderService(ArenaRegistry arenas, PeerGuard peers, Rende
             inline.Source = await reader.ReadFrameAsync(request.Source.Descriptor_, "source", ct).ConfigureAwait(false);
         if (request.Mask is { LocationCase: FrameInput.LocationOneofCase.Inline, Inline: true })
             inline.Mask = await reader.ReadFrameAsync(request.Mask.Descriptor_, "mask", ct).ConfigureAwait(false);
+        // Neighbouring frames follow in request order, each source then its mask (the plan has checked them).
+        for (var i = 0; i < request.Neighbours.Count; i++)
+        {
+            var n = request.Neighbours[i];
+            byte[]? source = null, mask = null;
+            if (n.Source is { LocationCase: FrameInput.LocationOneofCase.Inline, Inline: true })
+                source = await reader.ReadFrameAsync(n.Source.Descriptor_, $"neighbour {i} source", ct).ConfigureAwait(false);
+            inline.Neighbours.Add((source, null));
+            if (n.Mask is { LocationCase: FrameInput.LocationOneofCase.Inline, Inline: true })
+                mask = await reader.ReadFrameAsync(n.Mask.Descriptor_, $"neighbour {i} mask", ct).ConfigureAwait(false);
+            inline.Neighbours[i] = (source, mask);
+        }
         reader.ExpectNoLeftover();
 
         var outputInline = request.Output.LocationCase == FrameOutput.LocationOneofCase.Inline && request.Output.Inline;

@@ -12,7 +12,14 @@ public enum EffectContext { Filter, General }
 public sealed record ClipDefinition(string Name, string Label, bool Optional, bool IsMask, IReadOnlyList<string> Components, string Hint = "");
 
 /// <summary>Frames an effect needs around the rendered time on its Source clip (0,0 = this frame only).</summary>
-public sealed record FramesNeeded(int Before, int After);
+/// <param name="Before">Most frames before the rendered time.</param>
+/// <param name="After">Most frames after the rendered time.</param>
+/// <param name="LimitParam">An integer param whose value at the render time caps the frames on each side (e.g. a
+/// temporal window), so hosts are asked for, and the shim sends, only the frames the settings use; null = always
+/// <see cref="Before"/>/<see cref="After"/>.</param>
+/// <param name="InteractiveLimit">Cap on each side for interactive/draft renders, whose engines use fewer frames;
+/// null = no separate cap.</param>
+public sealed record FramesNeeded(int Before, int After, string? LimitParam = null, int? InteractiveLimit = null);
 
 /// <summary>
 /// The single definition of an effect: what the OFX shim describes to hosts (via effects.json), what the CLI lists,

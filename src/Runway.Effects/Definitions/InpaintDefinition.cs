@@ -11,9 +11,11 @@ public static class InpaintDefinition
     public const string Group = "Runway";
     public const string Description =
         "Removes what the mask covers by filling it from the surrounding picture. Connect a mask (white/opaque = remove); " +
-        "without one, or with an empty mask, the source passes through untouched. Works on scene-linear float without clipping.";
+        "without one, or with an empty mask, the source passes through untouched. On video, what the mask hides is taken " +
+        "from neighbouring frames where the background shows (optical flow), and only pixels never seen are filled spatially. " +
+        "Works on scene-linear float without clipping.";
     public const int VersionMajor = 1;
-    public const int VersionMinor = 0;
+    public const int VersionMinor = 1;
 
     public const string ClipSource = "Source";
     public const string ClipMask = "Mask";
@@ -57,6 +59,28 @@ public static class InpaintDefinition
     public const string ParamInvertMaskLabel = "Invert Mask";
     public const string ParamInvertMaskHint = "Fill where the mask is black/transparent instead.";
 
+    public const string ParamTemporalWindow = "temporalWindow";
+    public const string ParamTemporalWindowLabel = "Temporal Window";
+    public const string ParamTemporalWindowHint =
+        "Frames on each side to borrow the hidden background from, following the picture's motion. 0 fills from this frame only.";
+
+    /// <summary>Largest temporal window: the most frames needed on each side.</summary>
+    public const int MaxTemporalWindow = 4;
+
+    /// <summary>
+    /// Temporal window of interactive renders: the nearest frame on each side. Each neighbour costs two flow fields,
+    /// and the nearest frames are the ones the fill prefers anyway.
+    /// </summary>
+    public const int InteractiveTemporalWindow = 1;
+
+    public const string ParamFlowQuality = "flowQuality";
+    public const string ParamFlowQualityLabel = "Flow Quality";
+    public const string ParamFlowQualityHint =
+        "How carefully motion between frames is estimated: finer follows small and fast motion better and costs more. Interactive renders use Fast.";
+    public const string FlowFast = "fast";
+    public const string FlowMedium = "medium";
+    public const string FlowFine = "fine";
+
     /// <summary>The definition described to hosts.</summary>
     public static readonly EffectDefinition Definition = new(
         Id, Label, Group, Description, VersionMajor, VersionMinor,
@@ -95,8 +119,18 @@ public static class InpaintDefinition
                 Min: 0, Max: 100, DisplayMin: 0, DisplayMax: 20, Spatial: true),
             new ParamDefinition(ParamInvertMask, ParamInvertMaskLabel, ParamKind.Boolean, ParamInvertMaskHint, false,
                 Animates: false),
+            new ParamDefinition(ParamTemporalWindow, ParamTemporalWindowLabel, ParamKind.Integer, ParamTemporalWindowHint, 2L,
+                Min: 0, Max: MaxTemporalWindow, DisplayMin: 0, DisplayMax: MaxTemporalWindow, Animates: false),
+            new ParamDefinition(ParamFlowQuality, ParamFlowQualityLabel, ParamKind.Choice, ParamFlowQualityHint, FlowMedium,
+                Options:
+                [
+                    new ChoiceOption(FlowFast, "Fast"),
+                    new ChoiceOption(FlowMedium, "Medium"),
+                    new ChoiceOption(FlowFine, "Fine"),
+                ],
+                Animates: false),
         ],
-        FramesNeeded: new FramesNeeded(0, 0),
+        FramesNeeded: new FramesNeeded(MaxTemporalWindow, MaxTemporalWindow, ParamTemporalWindow, InteractiveTemporalWindow),
         ThreadSafety: ThreadSafety.FullySafe,
         IdentityWithoutMask: true);
 }

@@ -23,9 +23,13 @@ _Static_assert(sizeof(rw_error) == 1028, "rw_error layout");
 _Static_assert(sizeof(rw_image) == 48, "rw_image layout");
 _Static_assert(sizeof(rw_param) == 56, "rw_param layout");
 _Static_assert(offsetof(rw_param, values) == 16 && offsetof(rw_param, text) == 48, "rw_param offsets");
-_Static_assert(sizeof(rw_render_request) == 136, "rw_render_request layout");
+_Static_assert(sizeof(rw_render_request) == 152, "rw_render_request layout");
 _Static_assert(offsetof(rw_render_request, window) == 32 && offsetof(rw_render_request, source) == 80 &&
                offsetof(rw_render_request, abort_fn) == 120, "rw_render_request offsets");
+/* Fields appended after the first layout start where that layout ended (136 bytes). */
+_Static_assert(offsetof(rw_render_request, neighbours) == 136 && offsetof(rw_render_request, neighbour_count) == 144,
+               "rw_render_request appended fields");
+_Static_assert(sizeof(rw_frame) == 24 && offsetof(rw_frame, source) == 8 && offsetof(rw_frame, mask) == 16, "rw_frame layout");
 
 typedef int32_t (*abi_version_fn)(void);
 typedef rw_client* (*create_fn)(const char*, rw_error*);
@@ -179,6 +183,31 @@ int main(int argc, char** argv) {
         with_param.params = &bad;
         with_param.param_count = 1;
         if (p_render(client, &with_param, &err) != RW_ERR_INVALID_ARGUMENT) FAIL("bad param gave %d %s", err.code, err.message);
+
+        /* Temporal inpaint with neighbouring frames; a caller built against the first layout (struct_size 136, no
+           neighbour fields) still renders, and a count without frames is refused. */
+        image mask = make_image(10, 20, 50, 50, 0);
+        image before = make_image(10, 20, 50, 50, 1);
+        image filled = make_image(10, 20, 50, 50, 0);
+        fill(&before, 0.25f);
+        for (int y = 30; y < 40; y++)
+            for (int x = 20; x < 30; x++) { float* m = pixel(&mask, x, y); m[0] = m[1] = m[2] = m[3] = 1.0f; }
+        rw_frame frames[2] = { { 4.0, &before.view, &mask.view }, { 6.0, &before.view, NULL } };
+        rw_render_request temporal = make_request("com.runwayml.inpaint", &src, &filled, 10, 20, 50, 50);
+        temporal.time = 5.0;
+        temporal.mask = &mask.view;
+        temporal.neighbours = frames;
+        temporal.neighbour_count = 2;
+        if (p_render(client, &temporal, &err) != RW_OK) FAIL("temporal render: %d %s", err.code, err.message);
+        rw_render_request first_layout = temporal;
+        first_layout.struct_size = 136;
+        if (p_render(client, &first_layout, &err) != RW_OK) FAIL("render with the first layout's struct_size: %d %s", err.code, err.message);
+        rw_render_request missing = temporal;
+        missing.neighbours = NULL;
+        if (p_render(client, &missing, &err) != RW_ERR_INVALID_ARGUMENT) FAIL("neighbour_count without frames gave %d", err.code);
+        free(mask.memory);
+        free(before.memory);
+        free(filled.memory);
         free(src.memory);
         free(out.memory);
 

@@ -9,9 +9,11 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <sstream>
 #include <fstream>
 #include <thread>
 
@@ -317,6 +319,50 @@ OFX_TEST(filter_context_renders) {
     Scenario s;
     s.context = kOfxImageEffectContextFilter;
     runFilled(ctx, s);
+}
+
+// ------------------------------------------------------------------------------------------ time
+
+OFX_TEST(temporal_effect_fetches_neighbouring_frames_clamped_to_the_clip) {
+    Sandbox sandbox;
+    Scenario s;
+    Rig rig(ctx, s);
+    Clip& source = rig.instance->clip(kOfxImageEffectSimpleSourceClipName);
+    Clip* mask = rig.instance->effect().findClip("Mask");
+    CHECK(mask != nullptr, "no Mask clip");
+    // A 0..10 clip whose frames are the scenario's picture at every time; render near its start, where frames
+    // before it do not exist.
+    source.props.setDouble(kOfxImageEffectPropFrameRange, {0, 10});
+    for (int t = 0; t <= 10; ++t) {
+        source.frames[t] = rig.source;
+        mask->frames[t] = rig.mask;
+    }
+    PropertySet needed;
+    CHECK(rig.instance->framesNeeded(1, needed) == kOfxStatOK, "frames needed was not answered");
+    const auto range = needed.getDoubles(std::string(kOfxImageClipPropFrameRange_) + kOfxImageEffectSimpleSourceClipName);
+    CHECK(range.size() == 2 && range[0] < 1 && range[1] > 1, "frames needed declares no range around the frame");
+
+    auto out = rig.renderOk(1);
+    rig.checkFilled(*out);
+    const double before = 1 - range[0], after = range[1] - 1;
+    // Expected: the frame itself, then t±k clamped into 0..10, each time once.
+    std::vector<double> expected{1};
+    for (int k = 1; k <= static_cast<int>(std::max(before, after)); ++k)
+        for (const double t : {1.0 - k, 1.0 + k})
+            if ((t < 1 ? k <= before : k <= after)) {
+                const double clamped = std::clamp(t, 0.0, 10.0);
+                if (std::find(expected.begin(), expected.end(), clamped) == expected.end()) expected.push_back(clamped);
+            }
+    std::vector<double> got = source.fetchedTimes, gotMask = mask->fetchedTimes;
+    std::sort(expected.begin(), expected.end());
+    std::sort(got.begin(), got.end());
+    std::sort(gotMask.begin(), gotMask.end());
+    std::ostringstream text;
+    for (const double t : got) text << t << ' ';
+    CHECK(got == expected, "source fetched at [" << text.str() << "], expected " << expected.size() << " distinct times in 0..10");
+    CHECK(gotMask == expected, "the mask was not fetched at the same times as the source");
+    CHECK(currentHost().outstandingImages() == 0, "neighbouring images were not released");
+    std::printf("  fetched %zu source frames around t=1\n", got.size());
 }
 
 // ------------------------------------------------------------------------------------------ masks

@@ -109,6 +109,11 @@ struct Clip {
     Effect* owner = nullptr;
     /// Input clips: the image returned for every time; NULL image when unset (a "missing" image).
     std::shared_ptr<TestImage> image;
+    /// Input clips: images at particular times, returned instead of `image` at those times.
+    std::map<double, std::shared_ptr<TestImage>> frames;
+    /// Every time clipGetImage was asked for, in call order (temporal effects fetch other times).
+    std::vector<double> fetchedTimes;
+    std::mutex fetchedMutex;
     OfxImageClipHandle handle() { return reinterpret_cast<OfxImageClipHandle>(this); }
     static Clip* from(OfxImageClipHandle h) { return reinterpret_cast<Clip*>(h); }
 };

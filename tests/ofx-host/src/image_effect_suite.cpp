@@ -62,6 +62,11 @@ OfxStatus clipGetImage(OfxImageClipHandle clip, OfxTime time, const OfxRectD*, O
     Clip* c = Clip::from(clip);
     if (c->owner == nullptr || !c->owner->isInstance) return kOfxStatErrBadHandle;
     std::shared_ptr<TestImage> pixels = c->name == kOfxImageEffectOutputClipName ? tOutput : c->image;
+    if (const auto at = c->frames.find(time); at != c->frames.end() && c->name != kOfxImageEffectOutputClipName) pixels = at->second;
+    {
+        std::lock_guard<std::mutex> lock(c->fetchedMutex);
+        c->fetchedTimes.push_back(time);
+    }
     if (pixels == nullptr || c->props.getInt(kOfxImageClipPropConnected).value_or(1) == 0) {
         *out = nullptr;
         return kOfxStatFailed;

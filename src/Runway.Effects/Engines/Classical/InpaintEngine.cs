@@ -1,5 +1,6 @@
 using OpenCvSharp;
 using Runway.Effects.Definitions;
+using Runway.Effects.Engines.Temporal;
 using Runway.Effects.Pixels;
 using XPhoto = OpenCvSharp.XPhoto;
 
@@ -24,7 +25,13 @@ namespace Runway.Effects.Engines.Classical;
 /// </list>
 /// <para>FSR in OpenCV only produces 8-bit results, so each channel is mapped linearly from the range of the known
 /// pixels around the hole to 0..255 and back: the fill keeps the HDR range with 8-bit precision within it.</para>
-/// <para>Interactive renders: FSR methods fall back to Telea (FSR costs seconds per frame), and when the processed
+/// <para>Video: when the frame comes with neighbouring frames (<see cref="EffectFrame.Neighbours"/>) and the temporal
+/// window is above 0, the region to fill is first taken from the neighbours within the window where they show the
+/// hidden background (<see cref="TemporalFiller"/>); the chosen spatial method then fills only the pixels no neighbour
+/// showed, diffusing from the known ring and the borrowed pixels alike, and the same feathered blend applies. Without
+/// neighbours the spatial path runs exactly as for a still.</para>
+/// <para>Interactive renders: the temporal pass uses fast flow and only the nearest frame on each side
+/// (<see cref="InpaintDefinition.InteractiveTemporalWindow"/>); FSR methods fall back to Telea (FSR costs seconds per frame), and when the processed
 /// region is larger than <see cref="InteractiveMaxSide"/> pixels on a side, Telea/Navier-Stokes run on a region
 /// downscaled by an integer factor (area-averaged source, conservatively grown hole, radius scaled alike) and the
 /// fill is upsampled bilinearly. Diffusion fills are smooth, so the loss is small and the cost drops by the square
@@ -116,20 +123,133 @@ public sealed class InpaintEngine : IEffect
             notes.Add($"interactive render: filled at 1/{factor} resolution");
         }
 
+        // Temporal pass: what neighbouring frames show of the region; the spatial fill then covers only the rest.
+        using var temporal = FillFromNeighbours(frame, fillMask, roi, dilate, notes, cancellationToken);
+        var spatialMask = fillMask;
+        using var unseen = new Mat();
+        if (temporal is not null)
+        {
+            Cv2.BitwiseAnd(fillMask, ~temporal.Seen, unseen);
+            spatialMask = unseen;
+        }
+        var spatialNeeded = Cv2.CountNonZero(spatialMask) > 0;
+
         using var channel = new Mat(roi.Height, roi.Width, MatType.CV_32FC1);
         using var fill = new Mat();
         for (var c = 0; c < 3; c++)
         {
             cancellationToken.ThrowIfCancellationRequested();
             CopyChannel(source, roi, c, channel);
-            if (fsr) FillFsr(channel, fillMask, method, fill);
-            else if (factor > 1) FillDiffusionReduced(channel, fillMask, method, radius, factor, fill);
-            else Cv2.Inpaint(channel, fillMask, fill, radius, DiffusionFlags(method));
+            if (temporal is not null) Overlay(temporal.Samples, temporal.Seen, c, channel);
+            if (!spatialNeeded) channel.CopyTo(fill);
+            else if (fsr) FillFsr(channel, spatialMask, method, fill);
+            else if (factor > 1) FillDiffusionReduced(channel, spatialMask, method, radius, factor, fill);
+            else Cv2.Inpaint(channel, spatialMask, fill, radius, DiffusionFlags(method));
             cancellationToken.ThrowIfCancellationRequested();
             Blend(fill, weights, output, roi, c);
         }
         notes.Insert(0, $"filled {method} in {roi.Width}x{roi.Height} region at ({roi.X},{roi.Y})");
         return new EffectResult(Name, notes);
+    }
+
+    /// <summary>Pixels borrowed from neighbouring frames for one render (region-sized).</summary>
+    private sealed class TemporalSamples(FloatImage samples, Mat seen) : IDisposable
+    {
+        public FloatImage Samples { get; } = samples;
+        public Mat Seen { get; } = seen;
+
+        public void Dispose()
+        {
+            Samples.Dispose();
+            Seen.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Runs the temporal pass when the frame has neighbours inside the temporal window; null otherwise. Neighbour holes
+    /// are built with the same channel, threshold, inversion and dilation as this frame's, plus one pixel so that no
+    /// bilinear tap touches the removed object's fringe.
+    /// </summary>
+    private static TemporalSamples? FillFromNeighbours(EffectFrame frame, Mat fillMask, Rect roi, double dilate, List<string> notes,
+        CancellationToken ct)
+    {
+        var p = frame.Params;
+        var window = p.Integer(InpaintDefinition.ParamTemporalWindow);
+        if (window <= 0 || frame.Neighbours.Count == 0) return null;
+        if (frame.Interactive && window > InpaintDefinition.InteractiveTemporalWindow)
+        {
+            window = InpaintDefinition.InteractiveTemporalWindow;
+            notes.Add($"interactive render: temporal window {InpaintDefinition.InteractiveTemporalWindow}");
+        }
+        // Times are in frames (OFX); a small tolerance absorbs fractional host times.
+        var inWindow = frame.Neighbours.Where(n => Math.Abs(n.Time - frame.Time) <= window + 1e-6).ToList();
+        if (inWindow.Count == 0) return null;
+
+        var source = frame.Source;
+        var quality = frame.Interactive ? InpaintDefinition.FlowFast : p.Choice(InpaintDefinition.ParamFlowQuality);
+        var channel = p.Choice(InpaintDefinition.ParamMaskChannel);
+        var threshold = (float)p.Double(InpaintDefinition.ParamMaskThreshold);
+        var invert = p.Boolean(InpaintDefinition.ParamInvertMask);
+        var grow = (int)Math.Ceiling(dilate) + 1;
+        using var kernel = Cv2.GetStructuringElement(MorphShapes.Ellipse, new Size(2 * grow + 1, 2 * grow + 1));
+
+        var holes = new List<Mat>();
+        var samples = new FloatImage(roi.Width, roi.Height);
+        var seen = new Mat(roi.Height, roi.Width, MatType.CV_8UC1);
+        try
+        {
+            var frameHoles = new Mat?[inWindow.Count];
+            foreach (var n in inWindow)
+            {
+                if (n.Source.Width != source.Width || n.Source.Height != source.Height)
+                    throw new ArgumentException($"neighbour at time {n.Time} is {n.Source.Width}x{n.Source.Height}, source is {source.Width}x{source.Height}", nameof(frame));
+                if (n.Mask is { } m && (m.Width != source.Width || m.Height != source.Height))
+                    throw new ArgumentException($"neighbour mask at time {n.Time} is {m.Width}x{m.Height}, source is {source.Width}x{source.Height}", nameof(frame));
+            }
+            for (var i = 0; i < inWindow.Count; i++)
+            {
+                if (inWindow[i].Mask is null) continue;
+                frameHoles[i] = new Mat(source.Height, source.Width, MatType.CV_8UC1);
+                holes.Add(frameHoles[i]!);
+            }
+            // Each hole reads a whole mask frame: independent work, done in parallel.
+            Parallel.For(0, inWindow.Count, new ParallelOptions { CancellationToken = ct }, i =>
+            {
+                if (frameHoles[i] is not { } hole) return;
+                if (BuildHole(inWindow[i].Mask!, hole, channel, threshold, invert) is not null) Cv2.Dilate(hole, hole, kernel);
+            });
+            var frames = inWindow.Select((n, i) => new NeighbourFrame(n.Time, n.Source, frameHoles[i])).ToList();
+            using var targetHole = new Mat(source.Height, source.Width, MatType.CV_8UC1, Scalar.All(0));
+            using (var inside = targetHole.SubMat(roi)) fillMask.CopyTo(inside);
+            var stats = TemporalFiller.Fill(source, targetHole, frame.Time, frames, roi, FlowSettings.For(quality), samples, seen, ct);
+            notes.Add($"temporal: {stats.Seen} of {stats.Total} pixels from {stats.FramesUsed} neighbouring frame(s), flow {quality}");
+            return new TemporalSamples(samples, seen);
+        }
+        catch
+        {
+            samples.Dispose();
+            seen.Dispose();
+            throw;
+        }
+        finally
+        {
+            foreach (var h in holes) h.Dispose();
+        }
+    }
+
+    private static void Overlay(FloatImage samples, Mat seen, int c, Mat channel)
+    {
+        var rows = channel.Rows;
+        for (var y = 0; y < rows; y++)
+        {
+            var s = samples.Row(y);
+            var m = Row<byte>(seen, y);
+            var dst = Row<float>(channel, y);
+            for (var x = 0; x < dst.Length; x++)
+            {
+                if (m[x] != 0) dst[x] = s[x * 4 + c] * CodeScale;
+            }
+        }
     }
 
     private static InpaintTypes DiffusionFlags(string method) =>

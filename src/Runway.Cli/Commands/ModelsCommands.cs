@@ -1,0 +1,158 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Net.Sockets;
+using System.Text.Json;
+using Grpc.Core;
+using Grpc.Core.Interceptors;
+using Grpc.Net.Client;
+using Runway.Models.Packs;
+using Runway.Protocol;
+using Runway.Protocol.V1;
+using Spectre.Console;
+using ModelsRpc = Runway.Protocol.V1.Models;
+
+namespace Runway.Cli.Commands;
+
+/// <summary><c>runway models list|load|unload|validate</c>: the daemon's model packs, and offline pack checks.</summary>
+public static class ModelsCommands
+{
+    public static Command Create()
+    {
+        var models = new Command("models", "Model packs: list what runwayd found, load or unload one, validate a pack folder.");
+        var json = new Option<bool>("--json") { Description = "Machine-readable output." };
+
+        var list = new Command("list", "List the packs in runwayd's models directory with licence, state and memory.") { json };
+        list.SetAction(async (result, ct) => await Run(async client =>
+        {
+            var response = await client.ListAsync(new ListModelsRequest(), cancellationToken: ct);
+            if (result.GetValue(json))
+            {
+                Console.WriteLine(JsonSerializer.Serialize(new
+                {
+                    response.ModelsDirectory, response.MemoryBudgetBytes, response.MemoryResidentBytes,
+                    Models = response.Models.Select(Plain).ToArray(),
+                }));
+                return;
+            }
+            AnsiConsole.MarkupLine($"models in [bold]{Markup.Escape(response.ModelsDirectory)}[/], " +
+                $"{Mib(response.MemoryResidentBytes)} of {Mib(response.MemoryBudgetBytes)} MiB budget resident");
+            if (response.Models.Count == 0)
+            {
+                Console.WriteLine("no model packs found; effects use their classical engines");
+                return;
+            }
+            var table = new Table().AddColumns("id", "effect", "version", "licence", "state", "provider", "MiB", "priority");
+            foreach (var m in response.Models)
+            {
+                table.AddRow(Markup.Escape(m.Id), Markup.Escape(m.EffectId), Markup.Escape(m.Version), Licence(m),
+                    m.State == "unusable" ? "[red]unusable[/]" : m.State, Markup.Escape(m.ExecutionProvider), Mib(m.MemoryBytes),
+                    m.Priority.ToString(CultureInfo.InvariantCulture));
+            }
+            AnsiConsole.Write(table);
+            foreach (var m in response.Models.Where(m => m.Error.Length > 0))
+                AnsiConsole.MarkupLine($"[red]{Markup.Escape(m.Id)}[/]: {Markup.Escape(m.Error)}");
+        }));
+
+        var id = new Argument<string>("id") { Description = "Pack id (see runway models list)." };
+        var load = new Command("load", "Load a pack's session now (checked, warmed up, kept resident).") { id, json };
+        load.SetAction(async (result, ct) => await Run(async client =>
+        {
+            var m = (await client.LoadAsync(new LoadModelRequest { Id = result.GetValue(id) }, cancellationToken: ct)).Model;
+            if (result.GetValue(json))
+            {
+                Console.WriteLine(JsonSerializer.Serialize(Plain(m)));
+                return;
+            }
+            AnsiConsole.MarkupLine($"{Markup.Escape(m.Id)} {Markup.Escape(m.Version)} loaded on {Markup.Escape(m.ExecutionProvider)}: " +
+                $"session {m.LoadMillis:F0} ms, warm-up {m.WarmupMillis:F0} ms, {Mib(m.MemoryBytes)} MiB; licence {Licence(m)}");
+        }));
+
+        var unloadId = new Argument<string>("id") { Description = "Pack id." };
+        var unload = new Command("unload", "Drop a pack's session (after renders using it finish).") { unloadId };
+        unload.SetAction(async (result, ct) => await Run(async client =>
+        {
+            var name = result.GetValue(unloadId)!;
+            var r = await client.UnloadAsync(new UnloadModelRequest { Id = name }, cancellationToken: ct);
+            Console.WriteLine(r.Unloaded ? $"{name} unloaded" : $"{name} was not loaded");
+        }));
+
+        var dir = new Argument<string>("dir") { Description = "Pack folder (holding model.json)." };
+        var validate = new Command("validate", "Check a pack folder: model.json format, files' sha256, and the ONNX graph's real inputs and outputs.") { dir, json };
+        validate.SetAction((result, ct) =>
+        {
+            var report = PackValidator.Validate(result.GetValue(dir)!, ct);
+            if (result.GetValue(json))
+            {
+                Console.WriteLine(JsonSerializer.Serialize(new { report.Directory, report.Ok, report.Pack?.Id, report.Problems }));
+                return Task.FromResult(report.Ok ? 0 : 1);
+            }
+            if (report.Pack is { } p)
+            {
+                var licence = p.Licence.CommercialUse ? p.Licence.Spdx : $"{p.Licence.Spdx} (NOT for commercial use)";
+                Console.WriteLine($"{p.Id} {p.Version} serves {p.Effect}; licence {licence}; " +
+                    $"inputs {string.Join(", ", p.Inputs.Select(t => t.Name))}; outputs {string.Join(", ", p.Outputs.Select(t => t.Name))}");
+            }
+            foreach (var problem in report.Problems) Console.Error.WriteLine($"  {problem}");
+            Console.WriteLine(report.Ok ? $"{report.Directory}: valid" : $"{report.Directory}: {report.Problems.Count} problem(s)");
+            return Task.FromResult(report.Ok ? 0 : 1);
+        });
+
+        models.Subcommands.Add(list);
+        models.Subcommands.Add(load);
+        models.Subcommands.Add(unload);
+        models.Subcommands.Add(validate);
+        return models;
+    }
+
+    private static object Plain(ModelInfo m) => new
+    {
+        m.Id, m.EffectId, m.Version, m.LicenceSpdx, m.CommercialUse, m.State, m.Error, m.ExecutionProvider, m.MemoryBytes, m.Priority,
+        m.Path, m.LoadMillis, m.WarmupMillis, m.Runs,
+    };
+
+    private static string Licence(ModelInfo m) =>
+        m.CommercialUse ? Markup.Escape(m.LicenceSpdx) : $"[yellow]{Markup.Escape(m.LicenceSpdx)} (non-commercial)[/]";
+
+    private static string Mib(ulong bytes) => (bytes / 1024.0 / 1024.0).ToString("F1", CultureInfo.InvariantCulture);
+
+    /// <summary>Starts the daemon if needed, then runs <paramref name="body"/> with a Models client on its socket.</summary>
+    private static Task<int> Run(Func<ModelsRpc.ModelsClient, Task> body) => DaemonCommands.Run(async () =>
+    {
+        await using var client = ClientFactory.Create();
+        await client.EnsureDaemonAsync();
+        var path = client.SocketPath;
+        var handler = new SocketsHttpHandler
+        {
+            ConnectCallback = async (_, ct) =>
+            {
+                var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+                try
+                {
+                    await socket.ConnectAsync(new UnixDomainSocketEndPoint(path), ct);
+                    return new NetworkStream(socket, ownsSocket: true);
+                }
+                catch
+                {
+                    socket.Dispose();
+                    throw;
+                }
+            },
+        };
+        using var channel = GrpcChannel.ForAddress("http://localhost", new GrpcChannelOptions { HttpHandler = handler, DisposeHttpClient = true });
+        var version = ProtocolInfo.Version.ToString(CultureInfo.InvariantCulture);
+        var invoker = channel.Intercept(metadata =>
+        {
+            metadata.Add(ProtocolInfo.VersionHeader, version);
+            return metadata;
+        });
+        try
+        {
+            await body(new ModelsRpc.ModelsClient(invoker));
+        }
+        catch (RpcException e)
+        {
+            // The daemon's message already says what and why (e.g. which sha256 differs).
+            throw new IOException(string.IsNullOrEmpty(e.Status.Detail) ? e.StatusCode.ToString() : e.Status.Detail, e);
+        }
+    });
+}

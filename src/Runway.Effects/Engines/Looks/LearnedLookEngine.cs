@@ -1,0 +1,56 @@
+using Runway.Effects.Definitions;
+using Runway.Looks;
+
+namespace Runway.Effects.Engines.Looks;
+
+/// <summary>
+/// Renders <see cref="LearnedLookDefinition"/>: resolves the look (name in the user's looks folder or .cube path),
+/// parses it once per file version (<see cref="LookCache"/>, keyed by path and modification time) and applies it to
+/// the straight-alpha working image in bands on every core. Interactive and final renders are the same: the apply is
+/// already real time.
+/// </summary>
+public sealed class LearnedLookEngine : IEffect
+{
+    /// <summary>Engine name reported in results.</summary>
+    public const string Name = "classical/lut";
+
+    /// <summary>Note when no look is chosen.</summary>
+    public const string NoteNoLook = "no look chosen: source returned";
+
+    private readonly LookCache _cache = new();
+    private readonly string? _looksFolder;
+
+    /// <summary>Creates the engine; <paramref name="looksFolder"/> overrides the user's looks folder (tests).</summary>
+    public LearnedLookEngine(string? looksFolder = null) => _looksFolder = looksFolder;
+
+    public EffectDefinition Definition => LearnedLookDefinition.Definition;
+
+    public EffectResult Render(EffectFrame frame, CancellationToken cancellationToken)
+    {
+        var source = frame.Source;
+        var output = frame.Output;
+        if (output.Width != source.Width || output.Height != source.Height)
+            throw new ArgumentException($"output is {output.Width}x{output.Height}, source is {source.Width}x{source.Height}", nameof(frame));
+        var name = frame.Params.String(LearnedLookDefinition.ParamLook).Trim();
+        if (name.Length == 0)
+        {
+            source.CopyTo(output);
+            return EffectResult.From(Name, NoteNoLook);
+        }
+        Look look;
+        try
+        {
+            look = _cache.Get(LookLibrary.Resolve(name, _looksFolder));
+        }
+        catch (Exception e) when (e is FileNotFoundException or FormatException or IOException or UnauthorizedAccessException)
+        {
+            // A missing or broken look is the request's problem, reported to the host as an invalid param.
+            throw new ParamException($"look '{name}': {e.Message}");
+        }
+        var strength = (float)frame.Params.Double(LearnedLookDefinition.ParamStrength);
+        look.Apply(source.Buffer, output.Buffer, source.Width, source.Height, strength, cancellationToken);
+        var shape = look.Cube is { } cube ? $"{cube.Size}³ tetrahedral" : $"1D {look.Shaper!.Size}";
+        if (look.Cube is not null && look.Shaper is not null) shape = $"1D {look.Shaper.Size} shaper + {shape}";
+        return EffectResult.From(Name, $"look {Path.GetFileNameWithoutExtension(name)} ({shape})");
+    }
+}

@@ -1,0 +1,267 @@
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Runway.Looks;
+
+/// <summary>
+/// The pixel loop of a look: optional 1D shaper, then tetrahedral 3D interpolation, over RGBA float pixels; alpha is
+/// copied, and a strength below 1 mixes the result with the input. Strides and scales are computed once here so the
+/// per-pixel work is arithmetic and four table reads, with no allocation.
+/// </summary>
+public sealed class LutKernel
+{
+    private readonly Lut1D? _shaper;
+    private readonly Lut3D? _cube;
+    private readonly float _minR, _minG, _minB, _scaleR, _scaleG, _scaleB, _last;
+    private readonly int _cellMax, _strideG, _strideB;
+    private readonly int[] _corner = new int[8];
+
+    // For each comparison key (bit 0: r > g, bit 1: g > b, bit 2: r > b), the table offsets of the tetrahedron's two
+    // inner corners: the corner one step along the largest fraction, then one step along the two largest.
+    private readonly int[] _inner = new int[16];
+
+    // The vector path reads each node as one 16-byte load: the lattice padded to four floats per node, with node
+    // offsets and inner-corner offsets in that layout.
+    private readonly float[] _padded = [];
+    private readonly int[] _innerPadded = new int[16];
+    private readonly int _farPadded;
+
+    /// <summary>Prepares a kernel; at least one of <paramref name="shaper"/> and <paramref name="cube"/> is given.</summary>
+    public LutKernel(Lut1D? shaper, Lut3D? cube)
+    {
+        if (shaper is null && cube is null) throw new ArgumentException("a look needs a 1D or a 3D table");
+        _shaper = shaper;
+        _cube = cube;
+        if (cube is null) return;
+        var n = cube.Size;
+        _last = n - 1;
+        _cellMax = n - 2;
+        _minR = cube.DomainMin.R;
+        _minG = cube.DomainMin.G;
+        _minB = cube.DomainMin.B;
+        _scaleR = (n - 1) / (cube.DomainMax.R - cube.DomainMin.R);
+        _scaleG = (n - 1) / (cube.DomainMax.G - cube.DomainMin.G);
+        _scaleB = (n - 1) / (cube.DomainMax.B - cube.DomainMin.B);
+        _strideG = 3 * n;
+        _strideB = 3 * n * n;
+        for (var code = 0; code < 8; code++)
+            _corner[code] = ((code & 1) != 0 ? 3 : 0) + ((code & 2) != 0 ? _strideG : 0) + ((code & 4) != 0 ? _strideB : 0);
+        Span<int> corners = stackalloc int[4];
+        Span<float> weights = stackalloc float[4];
+        // Each ordering of three distinct fractions gives one comparison key; the two keys no ordering (even with
+        // ties) can produce are never looked up.
+        float[] values = [0.2f, 0.5f, 0.8f];
+        int[][] orders = [[0, 1, 2], [0, 2, 1], [1, 0, 2], [1, 2, 0], [2, 0, 1], [2, 1, 0]];
+        foreach (var order in orders)
+        {
+            float fr = values[order[0]], fg = values[order[1]], fb = values[order[2]];
+            var key = (fr > fg ? 1 : 0) | (fg > fb ? 2 : 0) | (fr > fb ? 4 : 0);
+            Lut3D.TetrahedronWeights(fr, fg, fb, corners, weights);
+            _inner[key * 2] = _corner[corners[1]];
+            _inner[key * 2 + 1] = _corner[corners[2]];
+            _innerPadded[key * 2] = _corner[corners[1]] / 3 * 4;
+            _innerPadded[key * 2 + 1] = _corner[corners[2]] / 3 * 4;
+        }
+        _farPadded = _corner[7] / 3 * 4;
+        _padded = new float[n * n * n * 4];
+        for (var i = 0; i < n * n * n; i++)
+        {
+            _padded[i * 4] = cube.Table[i * 3];
+            _padded[i * 4 + 1] = cube.Table[i * 3 + 1];
+            _padded[i * 4 + 2] = cube.Table[i * 3 + 2];
+        }
+    }
+
+    /// <summary>
+    /// Applies the look to <paramref name="pixelCount"/> RGBA pixels of <paramref name="source"/> into
+    /// <paramref name="destination"/> (which may be the same memory). <paramref name="strength"/> 1 = full look, 0 = source.
+    /// </summary>
+    public unsafe void Apply(ReadOnlySpan<float> source, Span<float> destination, int pixelCount, float strength)
+    {
+        if (source.Length < pixelCount * 4 || destination.Length < pixelCount * 4)
+            throw new ArgumentException($"buffers hold fewer than {pixelCount} RGBA pixels");
+        var mix = strength < 1;
+        fixed (float* s0 = source)
+        fixed (float* d0 = destination)
+        {
+            if (_cube is null)
+            {
+                for (var p = 0; p < pixelCount; p++)
+                {
+                    var s = s0 + p * 4;
+                    var d = d0 + p * 4;
+                    float r = s[0], g = s[1], b = s[2], a = s[3];
+                    var o0 = _shaper!.Apply(0, r);
+                    var o1 = _shaper.Apply(1, g);
+                    var o2 = _shaper.Apply(2, b);
+                    if (mix)
+                    {
+                        o0 = r + (o0 - r) * strength;
+                        o1 = g + (o1 - g) * strength;
+                        o2 = b + (o2 - b) * strength;
+                    }
+                    d[0] = o0;
+                    d[1] = o1;
+                    d[2] = o2;
+                    d[3] = a;
+                }
+                return;
+            }
+            fixed (float* table = _cube.Table)
+            fixed (int* corner = _corner)
+            fixed (int* inner = _inner)
+            {
+                var start = 0;
+                if (_shaper is null && Avx2.IsSupported && Fma.IsSupported)
+                {
+                    fixed (float* padded = _padded)
+                    fixed (int* innerPadded = _innerPadded)
+                        start = ApplyAvx2(s0, d0, pixelCount, strength, padded, innerPadded);
+                }
+                for (var p = start; p < pixelCount; p++)
+                {
+                    var s = s0 + p * 4;
+                    var d = d0 + p * 4;
+                    float r = s[0], g = s[1], b = s[2], a = s[3];
+                    float ir = r, ig = g, ib = b;
+                    if (_shaper is not null)
+                    {
+                        ir = _shaper.Apply(0, r);
+                        ig = _shaper.Apply(1, g);
+                        ib = _shaper.Apply(2, b);
+                    }
+                    // Lattice coordinates, clamped to the domain (NaN fails both tests and lands on node 0).
+                    var x = (ir - _minR) * _scaleR;
+                    var y = (ig - _minG) * _scaleG;
+                    var z = (ib - _minB) * _scaleB;
+                    x = x > 0 ? (x < _last ? x : _last) : 0;
+                    y = y > 0 ? (y < _last ? y : _last) : 0;
+                    z = z > 0 ? (z < _last ? z : _last) : 0;
+                    var xi = (int)x;
+                    var yi = (int)y;
+                    var zi = (int)z;
+                    if (xi > _cellMax) xi = _cellMax;
+                    if (yi > _cellMax) yi = _cellMax;
+                    if (zi > _cellMax) zi = _cellMax;
+                    var fr = x - xi;
+                    var fg = y - yi;
+                    var fb = z - zi;
+                    var c0 = table + xi * 3 + yi * _strideG + zi * _strideB;
+                    // Branch-free tetrahedron choice: the three comparisons index a table of the two inner corners,
+                    // and min/max give the sorted fractions (colours vary pixel to pixel, so branches mispredict).
+                    var key = (fr > fg ? 1 : 0) | (fg > fb ? 2 : 0) | (fr > fb ? 4 : 0);
+                    var c1 = c0 + inner[key * 2];
+                    var c2 = c0 + inner[key * 2 + 1];
+                    var hi = MathF.Max(fr, MathF.Max(fg, fb));
+                    var lo = MathF.Min(fr, MathF.Min(fg, fb));
+                    var mid = fr + fg + fb - hi - lo;
+                    var c7 = c0 + corner[7];
+                    float w0 = 1 - hi, w1 = hi - mid, w2 = mid - lo;
+                    var o0 = w0 * c0[0] + w1 * c1[0] + w2 * c2[0] + lo * c7[0];
+                    var o1 = w0 * c0[1] + w1 * c1[1] + w2 * c2[1] + lo * c7[1];
+                    var o2 = w0 * c0[2] + w1 * c1[2] + w2 * c2[2] + lo * c7[2];
+                    if (mix)
+                    {
+                        o0 = r + (o0 - r) * strength;
+                        o1 = g + (o1 - g) * strength;
+                        o2 = b + (o2 - b) * strength;
+                    }
+                    d[0] = o0;
+                    d[1] = o1;
+                    d[2] = o2;
+                    d[3] = a;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The 3D path eight pixels at a time with AVX2 gathers (same arithmetic as the scalar loop, so results agree to
+    /// rounding); returns how many pixels it did (a multiple of 8), the caller finishes the rest.
+    /// </summary>
+    private unsafe int ApplyAvx2(float* s0, float* d0, int pixelCount, float strength, float* table, int* inner)
+    {
+        var lanes = Vector256.Create(0, 4, 8, 12, 16, 20, 24, 28);
+        var zero = Vector256<float>.Zero;
+        var one = Vector256.Create(1f);
+        var last = Vector256.Create(_last);
+        var cellMax = Vector256.Create(_cellMax);
+        var minR = Vector256.Create(_minR);
+        var minG = Vector256.Create(_minG);
+        var minB = Vector256.Create(_minB);
+        var scaleR = Vector256.Create(_scaleR);
+        var scaleG = Vector256.Create(_scaleG);
+        var scaleB = Vector256.Create(_scaleB);
+        var four = Vector256.Create(4);
+        var strideG = Vector256.Create(_strideG / 3 * 4);
+        var strideB = Vector256.Create(_strideB / 3 * 4);
+        var far = Vector256.Create(_farPadded);
+        var mix = strength < 1;
+        var bit1 = Vector256.Create(1);
+        var bit2 = Vector256.Create(2);
+        var bit4 = Vector256.Create(4);
+        var strength128 = Vector128.Create(strength);
+        var n0 = stackalloc int[8];
+        var n1 = stackalloc int[8];
+        var n2 = stackalloc int[8];
+        var n7 = stackalloc int[8];
+        var v0 = stackalloc float[8];
+        var v1 = stackalloc float[8];
+        var v2 = stackalloc float[8];
+        var v3 = stackalloc float[8];
+        var done = pixelCount & ~7;
+        for (var p = 0; p < done; p += 8)
+        {
+            var s = s0 + p * 4;
+            var r = Avx2.GatherVector256(s, lanes, 4);
+            var g = Avx2.GatherVector256(s + 1, lanes, 4);
+            var b = Avx2.GatherVector256(s + 2, lanes, 4);
+            // max(x, 0) returns 0 for NaN (maxps yields its second operand), like the scalar clamp.
+            var x = Avx.Min(Avx.Max(Avx.Multiply(Avx.Subtract(r, minR), scaleR), zero), last);
+            var y = Avx.Min(Avx.Max(Avx.Multiply(Avx.Subtract(g, minG), scaleG), zero), last);
+            var z = Avx.Min(Avx.Max(Avx.Multiply(Avx.Subtract(b, minB), scaleB), zero), last);
+            var xi = Avx2.Min(Avx.ConvertToVector256Int32WithTruncation(x), cellMax);
+            var yi = Avx2.Min(Avx.ConvertToVector256Int32WithTruncation(y), cellMax);
+            var zi = Avx2.Min(Avx.ConvertToVector256Int32WithTruncation(z), cellMax);
+            var fr = Avx.Subtract(x, Avx.ConvertToVector256Single(xi));
+            var fg = Avx.Subtract(y, Avx.ConvertToVector256Single(yi));
+            var fb = Avx.Subtract(z, Avx.ConvertToVector256Single(zi));
+            var c0 = Avx2.Add(Avx2.MultiplyLow(xi, four), Avx2.Add(Avx2.MultiplyLow(yi, strideG), Avx2.MultiplyLow(zi, strideB)));
+            var key = Avx2.Or(
+                Avx2.And(Avx.CompareGreaterThan(fr, fg).AsInt32(), bit1),
+                Avx2.Or(Avx2.And(Avx.CompareGreaterThan(fg, fb).AsInt32(), bit2), Avx2.And(Avx.CompareGreaterThan(fr, fb).AsInt32(), bit4)));
+            var key2 = Avx2.Add(key, key);
+            var c1 = Avx2.Add(c0, Avx2.GatherVector256(inner, key2, 4));
+            var c2 = Avx2.Add(c0, Avx2.GatherVector256(inner + 1, key2, 4));
+            var c7 = Avx2.Add(c0, far);
+            var hi = Avx.Max(fr, Avx.Max(fg, fb));
+            var lo = Avx.Min(fr, Avx.Min(fg, fb));
+            var mid = Avx.Subtract(Avx.Subtract(Avx.Add(fr, Avx.Add(fg, fb)), hi), lo);
+            var w0 = Avx.Subtract(one, hi);
+            var w1 = Avx.Subtract(hi, mid);
+            var w2 = Avx.Subtract(mid, lo);
+            // Per pixel: four 16-byte node loads blended with the tetrahedral weights (no gathers).
+            Avx.Store(n0, c0);
+            Avx.Store(n1, c1);
+            Avx.Store(n2, c2);
+            Avx.Store(n7, c7);
+            Avx.Store(v0, w0);
+            Avx.Store(v1, w1);
+            Avx.Store(v2, w2);
+            Avx.Store(v3, lo);
+            var d = d0 + p * 4;
+            for (var i = 0; i < 8; i++)
+            {
+                var acc = Sse.Multiply(Sse.LoadVector128(table + n0[i]), Vector128.Create(v0[i]));
+                acc = Fma.MultiplyAdd(Sse.LoadVector128(table + n1[i]), Vector128.Create(v1[i]), acc);
+                acc = Fma.MultiplyAdd(Sse.LoadVector128(table + n2[i]), Vector128.Create(v2[i]), acc);
+                acc = Fma.MultiplyAdd(Sse.LoadVector128(table + n7[i]), Vector128.Create(v3[i]), acc);
+                var px = Sse.LoadVector128(s + i * 4);
+                if (mix) acc = Fma.MultiplyAdd(Sse.Subtract(acc, px), strength128, px);
+                // Alpha (lane 3) comes from the source.
+                Sse.Store(d + i * 4, Sse41.Blend(acc, px, 0b1000));
+            }
+        }
+        return done;
+    }
+}

@@ -1,0 +1,504 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace Runway.Models.Packs;
+
+/// <summary>A pack that cannot be used, with every problem found (each names the file and the JSON path).</summary>
+public sealed class PackException(string packDirectory, IReadOnlyList<string> problems)
+    : Exception($"model pack {packDirectory} is not usable: {string.Join("; ", problems)}")
+{
+    public string PackDirectory { get; } = packDirectory;
+
+    public IReadOnlyList<string> Problems { get; } = problems;
+}
+
+/// <summary>
+/// Reads <c>model.json</c> into a <see cref="ModelPack"/>, checking it against the pack format (the rules of
+/// <c>model-pack.schema.json</c> plus the cross-field ones a schema cannot say, e.g. that a recurrent link names a
+/// declared output). Collects every problem instead of stopping at the first, so one run of
+/// <c>runway models validate</c> tells the pack author everything.
+/// </summary>
+public static partial class PackReader
+{
+    private static readonly string[] Layouts = ["NCHW", "NHWC"];
+    private static readonly string[] Elements = ["float32", "float16", "uint8", "int64"];
+    private static readonly string[] Roles = ["image", "mask", "state"];
+    private static readonly string[] Kinds = ["linear", "srgb", "normalised"];
+    private static readonly string[] Blends = ["feather", "cut"];
+    private static readonly string[] Contracts = ["inpaint"];
+
+    /// <summary>Reads the pack in <paramref name="directory"/>; throws <see cref="PackException"/> listing every problem.</summary>
+    public static ModelPack Read(string directory)
+    {
+        directory = Path.GetFullPath(directory);
+        var manifest = Path.Combine(directory, ModelPack.ManifestName);
+        string text;
+        try
+        {
+            text = File.ReadAllText(manifest);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new PackException(directory, [$"cannot read {ModelPack.ManifestName}: {e.Message}"]);
+        }
+        return Parse(text, directory);
+    }
+
+    /// <summary>Parses model.json text for a pack whose folder is <paramref name="directory"/>.</summary>
+    public static ModelPack Parse(string json, string directory)
+    {
+        var problems = new List<string>();
+        JsonDocument doc;
+        try
+        {
+            doc = JsonDocument.Parse(json, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+        }
+        catch (JsonException e)
+        {
+            throw new PackException(directory, [$"{ModelPack.ManifestName} is not valid JSON: {e.Message}"]);
+        }
+        using (doc)
+        {
+            var pack = new Reader(problems).Pack(doc.RootElement, directory);
+            if (problems.Count > 0 || pack is null) throw new PackException(directory, problems);
+            return pack;
+        }
+    }
+
+    [GeneratedRegex("^[a-z0-9][a-z0-9._-]{0,63}$")]
+    private static partial Regex IdPattern();
+
+    [GeneratedRegex("^[0-9a-f]{64}$")]
+    private static partial Regex Sha256Pattern();
+
+    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]
+    private static partial Regex SymbolPattern();
+
+    /// <summary>One parse: problems accumulate, lookups return null (or a default) after recording what was wrong.</summary>
+    private sealed class Reader(List<string> problems)
+    {
+        private static readonly HashSet<string> TopLevel =
+        [
+            "$schema", "id", "effect", "version", "description", "licence", "files", "model", "inputs", "outputs", "tiling",
+            "recurrent", "priority", "contract", "memoryMb",
+        ];
+
+        private static readonly HashSet<string> TensorKeys =
+            ["name", "role", "elementType", "layout", "shape", "multipleOf", "range", "encoding", "clip"];
+
+        public ModelPack? Pack(JsonElement root, string directory)
+        {
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                Problem("", "must be a JSON object");
+                return null;
+            }
+            Unknown(root, "", TopLevel);
+            var id = String(root, "id", "", required: true);
+            if (id is not null && !IdPattern().IsMatch(id))
+                Problem("id", $"'{id}' must be 1-64 lowercase letters, digits, '.', '_' or '-', starting with a letter or digit");
+            var effect = String(root, "effect", "", required: true);
+            if (effect is not null && !effect.StartsWith("com.", StringComparison.Ordinal))
+                Problem("effect", $"'{effect}' must be an effect id such as com.runwayml.inpaint");
+            var version = String(root, "version", "", required: true);
+            var description = String(root, "description", "", required: false);
+            var licence = Licence(root);
+            var files = Files(root, directory);
+            var model = String(root, "model", "", required: false);
+            if (model is null && files is not null)
+            {
+                var onnx = files.Where(f => f.Path.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase)).ToArray();
+                if (onnx.Length == 1) model = onnx[0].Path;
+                else Problem("model", onnx.Length == 0 ? "no .onnx file is listed in files" : "several .onnx files are listed; name the one to run in 'model'");
+            }
+            else if (model is not null && files is not null && files.All(f => f.Path != model))
+            {
+                Problem("model", $"'{model}' is not listed in files");
+            }
+            var inputs = Tensors(root, "inputs");
+            var outputs = Tensors(root, "outputs");
+            var tiling = Tiling(root);
+            var recurrent = Recurrent(root, inputs, outputs);
+            var priority = Int(root, "priority", "", 0, -1000, 1000);
+            var contract = String(root, "contract", "", required: false);
+            if (contract is not null && !Contracts.Contains(contract)) Problem("contract", $"'{contract}' is not one of {string.Join(", ", Contracts)}");
+            int? memory = root.TryGetProperty("memoryMb", out _) ? Int(root, "memoryMb", "", 0, 1, 1 << 20) : null;
+
+            if (inputs is not null && outputs is not null)
+            {
+                CrossCheck(inputs, outputs, tiling, contract);
+            }
+            if (problems.Count > 0) return null;
+            return new ModelPack(id!, effect!, version!, description, licence!, files!, model!, inputs!, outputs!, tiling, recurrent,
+                priority, contract, memory, directory);
+        }
+
+        private void CrossCheck(List<TensorDeclaration> inputs, List<TensorDeclaration> outputs, TilingDeclaration? tiling, string? contract)
+        {
+            var names = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var t in inputs.Concat(outputs))
+            {
+                if (!names.Add(t.Name)) Problem("inputs/outputs", $"tensor name '{t.Name}' is declared twice");
+            }
+            if (!inputs.Any(t => t.Role == TensorRole.Image)) Problem("inputs", "no input has role 'image'");
+            if (!outputs.Any(t => t.Role == TensorRole.Image)) Problem("outputs", "no output has role 'image'");
+            var spatial = inputs.Concat(outputs).ToArray();
+            // Symbols name one size wherever they appear, so an image and its mask cannot disagree.
+            var fixedSizes = spatial.Select(t => t.FixedSpatial).Distinct().ToArray();
+            if (fixedSizes.Length > 1) Problem("inputs/outputs", "either every tensor has fixed height and width or none has");
+            if (tiling is not null)
+            {
+                foreach (var t in inputs)
+                {
+                    if (t.MultipleOf > 1 && tiling.Tile % t.MultipleOf != 0)
+                        Problem("tiling.tile", $"{tiling.Tile} is not a multiple of {t.Name}'s multipleOf {t.MultipleOf}");
+                    if (t.FixedSpatial && (t.Shape[t.HeightAxis].Fixed != tiling.Tile || t.Shape[t.WidthAxis].Fixed != tiling.Tile))
+                        Problem("tiling.tile", $"{tiling.Tile} differs from {t.Name}'s fixed size {t.Shape[t.HeightAxis]}x{t.Shape[t.WidthAxis]}");
+                }
+            }
+            if (contract == "inpaint")
+            {
+                if (inputs.Count(t => t.Role == TensorRole.Image) != 1 || inputs.Count(t => t.Role == TensorRole.Mask) != 1)
+                    Problem("contract", "the inpaint contract needs exactly one 'image' and one 'mask' input");
+            }
+        }
+
+        private PackLicence? Licence(JsonElement root)
+        {
+            if (!Object(root, "licence", "", out var l)) return null;
+            Unknown(l, "licence", ["spdx", "commercialUse", "url"]);
+            var spdx = String(l, "spdx", "licence", required: true);
+            var url = String(l, "url", "licence", required: false);
+            bool? commercial = null;
+            if (!l.TryGetProperty("commercialUse", out var c)) Problem("licence.commercialUse", "is required (true or false)");
+            else if (c.ValueKind is JsonValueKind.True or JsonValueKind.False) commercial = c.GetBoolean();
+            else Problem("licence.commercialUse", "must be true or false");
+            return spdx is null || commercial is null ? null : new PackLicence(spdx, commercial.Value, url);
+        }
+
+        private List<PackFile>? Files(JsonElement root, string directory)
+        {
+            if (!Array(root, "files", "", out var arr)) return null;
+            var files = new List<PackFile>();
+            var i = 0;
+            foreach (var f in arr.EnumerateArray())
+            {
+                var at = $"files[{i++}]";
+                if (f.ValueKind != JsonValueKind.Object)
+                {
+                    Problem(at, "must be an object with path and sha256");
+                    continue;
+                }
+                Unknown(f, at, ["path", "sha256"]);
+                var path = String(f, "path", at, required: true);
+                var sha = String(f, "sha256", at, required: true);
+                if (path is not null)
+                {
+                    var full = Path.GetFullPath(Path.Combine(directory, path));
+                    if (Path.IsPathRooted(path) || !full.StartsWith(directory.TrimEnd('/') + "/", StringComparison.Ordinal))
+                        Problem($"{at}.path", $"'{path}' must be a relative path inside the pack folder");
+                }
+                if (sha is not null && !Sha256Pattern().IsMatch(sha)) Problem($"{at}.sha256", "must be 64 lowercase hex digits");
+                if (path is not null && sha is not null) files.Add(new PackFile(path, sha));
+            }
+            if (i == 0) Problem("files", "lists no file");
+            return files;
+        }
+
+        private List<TensorDeclaration>? Tensors(JsonElement root, string key)
+        {
+            if (!Array(root, key, "", out var arr)) return null;
+            var list = new List<TensorDeclaration>();
+            var i = 0;
+            foreach (var t in arr.EnumerateArray())
+            {
+                if (Tensor(t, $"{key}[{i++}]") is { } decl) list.Add(decl);
+            }
+            if (i == 0) Problem(key, "declares no tensor");
+            return list;
+        }
+
+        private TensorDeclaration? Tensor(JsonElement t, string at)
+        {
+            if (t.ValueKind != JsonValueKind.Object)
+            {
+                Problem(at, "must be an object");
+                return null;
+            }
+            Unknown(t, at, TensorKeys);
+            var before = problems.Count;
+            var name = String(t, "name", at, required: true);
+            var role = Choice(t, "role", at, Roles, "image");
+            var element = Choice(t, "elementType", at, Elements, null);
+            var layout = Choice(t, "layout", at, Layouts, null);
+            var shape = Shape(t, at);
+            var multiple = Int(t, "multipleOf", at, 1, 1, 1024);
+            var range = Range(t, at);
+            var encoding = Encoding(t, at);
+            bool? clip = null;
+            if (t.TryGetProperty("clip", out var c))
+            {
+                if (c.ValueKind is JsonValueKind.True or JsonValueKind.False) clip = c.GetBoolean();
+                else Problem($"{at}.clip", "must be true or false");
+            }
+            if (shape is not null && layout is not null)
+            {
+                if (shape.Count != 4)
+                {
+                    Problem($"{at}.shape", $"has {shape.Count} axes; image tensors have 4 ({layout})");
+                }
+                else
+                {
+                    var channelAxis = layout == "NCHW" ? 1 : 3;
+                    var ch = shape[channelAxis];
+                    if (ch.IsDynamic || ch.Fixed is not (1 or 3 or 4))
+                        Problem($"{at}.shape[{channelAxis}]", $"the channel axis of a {layout} tensor must be fixed at 1, 3 or 4, got {ch}");
+                    else if (role == "mask" && ch.Fixed != 1)
+                        Problem($"{at}.shape[{channelAxis}]", $"a mask has 1 channel, got {ch.Fixed}");
+                    if (!shape[0].IsDynamic && shape[0].Fixed != 1) Problem($"{at}.shape[0]", $"batch must be 1 or dynamic, got {shape[0]}");
+                    var h = shape[layout == "NCHW" ? 2 : 1];
+                    var w = shape[layout == "NCHW" ? 3 : 2];
+                    if (h.IsDynamic != w.IsDynamic) Problem($"{at}.shape", "height and width must both be fixed or both dynamic");
+                    if (multiple > 1 && !h.IsDynamic && (h.Fixed % multiple != 0 || w.Fixed % multiple != 0))
+                        Problem($"{at}.multipleOf", $"fixed size {h}x{w} is not a multiple of {multiple}");
+                    if (encoding is not null && encoding.Kind == ColourKind.Normalised && !ch.IsDynamic)
+                    {
+                        if (encoding.Mean.Count != ch.Fixed || encoding.Std.Count != ch.Fixed)
+                            Problem($"{at}.encoding", $"mean and std need {ch.Fixed} values each (one per channel), got {encoding.Mean.Count} and {encoding.Std.Count}");
+                    }
+                }
+            }
+            if (role is not null && role != "image" && encoding is not null && encoding.Kind != ColourKind.Linear)
+                Problem($"{at}.encoding", $"a {role} tensor carries no colour; its encoding must be linear");
+            if (problems.Count > before) return null;
+            var enc = encoding!;
+            return new TensorDeclaration(name!, Enum.Parse<TensorRole>(role!, ignoreCase: true), ParseElement(element!),
+                layout == "NCHW" ? TensorLayout.Nchw : TensorLayout.Nhwc, shape!, multiple, range, enc, clip ?? enc.IsSrgb);
+        }
+
+        private static TensorElement ParseElement(string s) => s switch
+        {
+            "float32" => TensorElement.Float32,
+            "float16" => TensorElement.Float16,
+            "uint8" => TensorElement.UInt8,
+            _ => TensorElement.Int64,
+        };
+
+        private List<TensorDim>? Shape(JsonElement t, string at)
+        {
+            if (!Array(t, "shape", at, out var arr)) return null;
+            var dims = new List<TensorDim>();
+            var i = 0;
+            foreach (var d in arr.EnumerateArray())
+            {
+                var where = $"{at}.shape[{i++}]";
+                if (d.ValueKind == JsonValueKind.Number && d.TryGetInt64(out var n) && n > 0) dims.Add(TensorDim.Of(n));
+                else if (d.ValueKind == JsonValueKind.String && SymbolPattern().IsMatch(d.GetString()!)) dims.Add(TensorDim.Dynamic(d.GetString()!));
+                else Problem(where, $"must be a positive size or the name of a dynamic axis (e.g. \"height\"), got {d.GetRawText()}");
+            }
+            return dims.Count == i ? dims : null;
+        }
+
+        private ValueRange Range(JsonElement t, string at)
+        {
+            if (!t.TryGetProperty("range", out var r)) return ValueRange.Unit;
+            if (r.ValueKind != JsonValueKind.Array || r.GetArrayLength() != 2 || r.EnumerateArray().Any(v => v.ValueKind != JsonValueKind.Number))
+            {
+                Problem($"{at}.range", "must be [min, max], two numbers");
+                return ValueRange.Unit;
+            }
+            var min = r[0].GetSingle();
+            var max = r[1].GetSingle();
+            if (!(max > min)) Problem($"{at}.range", $"max {max} must be greater than min {min}");
+            return new ValueRange(min, max);
+        }
+
+        private ColourEncoding? Encoding(JsonElement t, string at)
+        {
+            if (!t.TryGetProperty("encoding", out var e)) return ColourEncoding.Linear;
+            var where = $"{at}.encoding";
+            if (e.ValueKind != JsonValueKind.Object)
+            {
+                Problem(where, "must be an object such as {\"kind\": \"srgb\"}");
+                return null;
+            }
+            Unknown(e, where, ["kind", "transfer", "mean", "std"]);
+            var kind = Choice(e, "kind", where, Kinds, null);
+            var transfer = Choice(e, "transfer", where, ["linear", "srgb"], "srgb");
+            var mean = Floats(e, "mean", where);
+            var std = Floats(e, "std", where);
+            if (kind is null || transfer is null) return null;
+            if (kind == "normalised")
+            {
+                if (mean is null || std is null)
+                {
+                    Problem(where, "a normalised encoding needs mean and std arrays");
+                    return null;
+                }
+                if (std.Any(s => !(s > 0) || !float.IsFinite(s))) Problem($"{where}.std", "every std must be a positive number");
+                return new ColourEncoding(ColourKind.Normalised, transfer == "srgb" ? ColourKind.Srgb : ColourKind.Linear, mean, std);
+            }
+            if (mean is not null || std is not null) Problem(where, $"mean/std apply only to kind 'normalised', not '{kind}'");
+            if (e.TryGetProperty("transfer", out _)) Problem($"{where}.transfer", $"applies only to kind 'normalised', not '{kind}'");
+            return kind == "srgb" ? new ColourEncoding(ColourKind.Srgb, ColourKind.Srgb, [], []) : ColourEncoding.Linear;
+        }
+
+        private TilingDeclaration? Tiling(JsonElement root)
+        {
+            if (!root.TryGetProperty("tiling", out var t) || t.ValueKind == JsonValueKind.Null) return null;
+            if (t.ValueKind != JsonValueKind.Object)
+            {
+                Problem("tiling", "must be an object {tile, overlap, blend}");
+                return null;
+            }
+            Unknown(t, "tiling", ["tile", "overlap", "blend"]);
+            var before = problems.Count;
+            if (!t.TryGetProperty("tile", out _)) Problem("tiling.tile", "is required");
+            var tile = Int(t, "tile", "tiling", 0, 16, 16384);
+            var overlap = Int(t, "overlap", "tiling", 0, 0, 4096);
+            var blend = Choice(t, "blend", "tiling", Blends, "feather");
+            if (problems.Count == before && overlap * 2 >= tile) Problem("tiling.overlap", $"{overlap} must be less than half the tile ({tile})");
+            if (problems.Count > before) return null;
+            return new TilingDeclaration(tile, overlap, blend == "cut" ? TileBlend.Cut : TileBlend.Feather);
+        }
+
+        private List<RecurrentLink> Recurrent(JsonElement root, List<TensorDeclaration>? inputs, List<TensorDeclaration>? outputs)
+        {
+            var links = new List<RecurrentLink>();
+            if (!root.TryGetProperty("recurrent", out var arr)) return links;
+            if (arr.ValueKind != JsonValueKind.Array)
+            {
+                Problem("recurrent", "must be an array of {output, input}");
+                return links;
+            }
+            var i = 0;
+            foreach (var l in arr.EnumerateArray())
+            {
+                var at = $"recurrent[{i++}]";
+                if (l.ValueKind != JsonValueKind.Object)
+                {
+                    Problem(at, "must be an object {output, input}");
+                    continue;
+                }
+                Unknown(l, at, ["output", "input"]);
+                var output = String(l, "output", at, required: true);
+                var input = String(l, "input", at, required: true);
+                if (output is null || input is null) continue;
+                var o = outputs?.FirstOrDefault(t => t.Name == output);
+                var n = inputs?.FirstOrDefault(t => t.Name == input);
+                if (outputs is not null && o is null) Problem($"{at}.output", $"'{output}' is not a declared output");
+                if (inputs is not null && n is null) Problem($"{at}.input", $"'{input}' is not a declared input");
+                if (o is not null && n is not null)
+                {
+                    if (n.Role != TensorRole.State) Problem($"{at}.input", $"'{input}' is fed back, so its role must be 'state', not '{n.Role.ToString().ToLowerInvariant()}'");
+                    if (!o.Shape.SequenceEqual(n.Shape) || o.Layout != n.Layout || o.ElementType != n.ElementType)
+                        Problem(at, $"output '{output}' ({Describe(o)}) and input '{input}' ({Describe(n)}) must have the same type, layout and shape");
+                }
+                links.Add(new RecurrentLink(output, input));
+            }
+            if (inputs is not null)
+            {
+                foreach (var state in inputs.Where(t => t.Role == TensorRole.State && links.All(l => l.Input != t.Name)))
+                    Problem("recurrent", $"state input '{state.Name}' is fed by no output");
+            }
+            return links;
+        }
+
+        private static string Describe(TensorDeclaration t) =>
+            $"{t.ElementType.ToString().ToLowerInvariant()} {t.Layout.ToString().ToUpperInvariant()} [{string.Join(", ", t.Shape)}]";
+
+        private void Unknown(JsonElement obj, string at, IReadOnlySet<string> known)
+        {
+            foreach (var p in obj.EnumerateObject())
+            {
+                if (!known.Contains(p.Name))
+                    Problem(Join(at, p.Name), $"unknown key; known keys here: {string.Join(", ", known.Order(StringComparer.Ordinal))}");
+            }
+        }
+
+        private void Unknown(JsonElement obj, string at, string[] known) => Unknown(obj, at, known.ToHashSet(StringComparer.Ordinal));
+
+        private string? String(JsonElement obj, string key, string at, bool required)
+        {
+            if (!obj.TryGetProperty(key, out var v))
+            {
+                if (required) Problem(Join(at, key), "is required");
+                return null;
+            }
+            if (v.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(v.GetString()))
+            {
+                Problem(Join(at, key), $"must be a non-empty string, got {v.GetRawText()}");
+                return null;
+            }
+            return v.GetString();
+        }
+
+        private string? Choice(JsonElement obj, string key, string at, string[] allowed, string? fallback)
+        {
+            if (!obj.TryGetProperty(key, out var v))
+            {
+                if (fallback is null) Problem(Join(at, key), $"is required (one of {string.Join(", ", allowed)})");
+                return fallback;
+            }
+            var s = v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+            if (s is null || !allowed.Contains(s, StringComparer.Ordinal))
+            {
+                Problem(Join(at, key), $"{v.GetRawText()} is not one of {string.Join(", ", allowed)}");
+                return null;
+            }
+            return s;
+        }
+
+        private int Int(JsonElement obj, string key, string at, int fallback, int min, int max)
+        {
+            if (!obj.TryGetProperty(key, out var v)) return fallback;
+            if (v.ValueKind != JsonValueKind.Number || !v.TryGetInt32(out var n) || n < min || n > max)
+            {
+                Problem(Join(at, key), $"must be a whole number from {min.ToString(CultureInfo.InvariantCulture)} to {max.ToString(CultureInfo.InvariantCulture)}, got {v.GetRawText()}");
+                return fallback;
+            }
+            return n;
+        }
+
+        private float[]? Floats(JsonElement obj, string key, string at)
+        {
+            if (!obj.TryGetProperty(key, out var v)) return null;
+            if (v.ValueKind != JsonValueKind.Array || v.EnumerateArray().Any(x => x.ValueKind != JsonValueKind.Number))
+            {
+                Problem(Join(at, key), "must be an array of numbers");
+                return null;
+            }
+            return v.EnumerateArray().Select(x => x.GetSingle()).ToArray();
+        }
+
+        private bool Object(JsonElement obj, string key, string at, out JsonElement value)
+        {
+            if (!obj.TryGetProperty(key, out value))
+            {
+                Problem(Join(at, key), "is required");
+                return false;
+            }
+            if (value.ValueKind == JsonValueKind.Object) return true;
+            Problem(Join(at, key), "must be an object");
+            return false;
+        }
+
+        private bool Array(JsonElement obj, string key, string at, out JsonElement value)
+        {
+            if (!obj.TryGetProperty(key, out value))
+            {
+                Problem(Join(at, key), "is required");
+                return false;
+            }
+            if (value.ValueKind == JsonValueKind.Array) return true;
+            Problem(Join(at, key), "must be an array");
+            return false;
+        }
+
+        private void Problem(string at, string message) =>
+            problems.Add(at.Length == 0 ? $"{ModelPack.ManifestName}: {message}" : $"{ModelPack.ManifestName}: {at}: {message}");
+
+        private static string Join(string at, string key) => at.Length == 0 ? key : $"{at}.{key}";
+    }
+}
