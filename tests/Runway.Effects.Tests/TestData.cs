@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using OpenCvSharp;
 using Runway.Effects.Pixels;
 
@@ -10,22 +9,11 @@ namespace Runway.Effects.Tests;
 /// </summary>
 internal static class TestData
 {
-    private static readonly Lazy<string?> Located = new(Locate);
-
     /// <summary>The testdata directory; throws (failing the calling test) when it cannot be found.</summary>
-    public static string Root => Located.Value ?? throw new DirectoryNotFoundException(
-        "real test data not found: looked for 'shared/testdata' in every directory above the test assembly " +
-        $"({AppContext.BaseDirectory}) and above the test sources ({SourceDirectory()}), and for '../shared/testdata' next " +
-        "to the repository root (the directory holding Runway.Plugins.sln). Set RUNWAY_TESTDATA to its path.");
+    public static string Root => Runway.Testing.SharedTestData.Root;
 
     /// <summary>A path inside the testdata directory, which must exist.</summary>
-    public static string File(string relative)
-    {
-        var path = Path.Combine(Root, relative);
-        if (!System.IO.File.Exists(path) && !Directory.Exists(path))
-            throw new FileNotFoundException($"test data file missing: {path}", path);
-        return path;
-    }
+    public static string File(string relative) => Runway.Testing.SharedTestData.File(relative);
 
     /// <summary>Loads an 8-bit image file as a working image (sRGB code values / 255, alpha 1), through PixelCodec.</summary>
     public static unsafe FloatImage LoadRgb(string path)
@@ -52,28 +40,4 @@ internal static class TestData
         PixelCodec.Decode(new ReadOnlySpan<byte>(sized.DataPointer, (int)layout.SpanBytes), layout, image);
         return image;
     }
-
-    private static string? Locate()
-    {
-        if (Environment.GetEnvironmentVariable("RUNWAY_TESTDATA") is { Length: > 0 } fromEnv && Directory.Exists(fromEnv))
-            return Path.GetFullPath(fromEnv);
-        foreach (var start in new[] { AppContext.BaseDirectory, SourceDirectory() })
-        {
-            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-            {
-                var inside = Path.Combine(dir.FullName, "shared", "testdata");
-                if (Directory.Exists(inside)) return inside;
-                if (System.IO.File.Exists(Path.Combine(dir.FullName, "Runway.Plugins.sln")))
-                {
-                    var beside = Path.GetFullPath(Path.Combine(dir.FullName, "..", "shared", "testdata"));
-                    if (Directory.Exists(beside)) return beside;
-                }
-            }
-        }
-        return null;
-    }
-
-    // Builds may put the test assembly far from the repository (e.g. --artifacts-path /tmp/...), so also start from
-    // where this source file was compiled.
-    private static string SourceDirectory([CallerFilePath] string path = "") => Path.GetDirectoryName(path) ?? ".";
 }

@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using OpenCvSharp;
 using Runway.Effects.Pixels;
 
@@ -10,21 +9,10 @@ namespace Runway.Looks.Tests;
 /// </summary>
 internal static class TestData
 {
-    private static readonly Lazy<string?> Located = new(Locate);
-
-    public static string Root => Located.Value ?? throw new DirectoryNotFoundException(
-        "real test data not found: looked for 'shared/testdata' above the test assembly " +
-        $"({AppContext.BaseDirectory}) and above the test sources ({SourceDirectory()}), and for '../shared/testdata' next " +
-        "to the repository root. Set RUNWAY_TESTDATA to its path.");
+    public static string Root => Runway.Testing.SharedTestData.Root;
 
     /// <summary>A path inside the testdata directory, which must exist.</summary>
-    public static string File(string relative)
-    {
-        var path = Path.Combine(Root, relative);
-        if (!System.IO.File.Exists(path) && !Directory.Exists(path))
-            throw new FileNotFoundException($"test data file missing: {path}", path);
-        return path;
-    }
+    public static string File(string relative) => Runway.Testing.SharedTestData.File(relative);
 
     /// <summary>Every file with the extension under a testdata folder (at least one, else the test fails).</summary>
     public static IReadOnlyList<string> Files(string relativeFolder, string extension)
@@ -46,28 +34,6 @@ internal static class TestData
         PixelCodec.Decode(new ReadOnlySpan<byte>(rgb.DataPointer, (int)layout.SpanBytes), layout, image);
         return new Still(Path.GetFileName(path), layout.Width, layout.Height, image.Pixels.ToArray());
     }
-
-    private static string? Locate()
-    {
-        if (Environment.GetEnvironmentVariable("RUNWAY_TESTDATA") is { Length: > 0 } fromEnv && Directory.Exists(fromEnv))
-            return Path.GetFullPath(fromEnv);
-        foreach (var start in new[] { AppContext.BaseDirectory, SourceDirectory() })
-        {
-            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-            {
-                var inside = Path.Combine(dir.FullName, "shared", "testdata");
-                if (Directory.Exists(inside)) return inside;
-                if (System.IO.File.Exists(Path.Combine(dir.FullName, "Runway.Plugins.sln")))
-                {
-                    var beside = Path.GetFullPath(Path.Combine(dir.FullName, "..", "shared", "testdata"));
-                    if (Directory.Exists(beside)) return beside;
-                }
-            }
-        }
-        return null;
-    }
-
-    private static string SourceDirectory([CallerFilePath] string path = "") => Path.GetDirectoryName(path) ?? ".";
 }
 
 /// <summary>A loaded still: RGBA float sRGB code values, tightly packed.</summary>
