@@ -6,6 +6,7 @@
 #include "instance.h"
 #include "params.h"
 #include "suites.h"
+#include "time_extension.h"
 
 #include <atomic>
 #include <cstdio>
@@ -94,7 +95,7 @@ OfxStatus describe(const EffectDef& effect, OfxImageEffectHandle descriptor) {
     props.setInt(kOfxImageEffectPropSupportsMultiResolution, 1);
     props.setInt(kOfxImageEffectPropSupportsMultipleClipDepths, 0);
     props.setInt(kOfxImageEffectPropSupportsMultipleClipPARs, 0);
-    props.setInt(kOfxImageEffectPropTemporalClipAccess, effect.temporal() ? 1 : 0);
+    props.setInt(kOfxImageEffectPropTemporalClipAccess, effect.temporal() || effect.extends() ? 1 : 0);
     props.setString(kOfxImageEffectPluginRenderThreadSafety, threadSafetyToOfx(effect.threadSafety));
     // The daemon schedules work itself; the host must not split one frame over threads.
     props.setInt(kOfxImageEffectPluginPropHostFrameThreading, 0);
@@ -109,7 +110,8 @@ OfxStatus describeInContext(const EffectDef& effect, OfxImageEffectHandle descri
     const ClipDef source = sourceClip(effect);
     ClipDef output{kOfxImageEffectOutputClipName, "Output", false, false, source.components, ""};
     defineClip(descriptor, output, false);
-    defineClip(descriptor, source, effect.temporal());
+    // Extending effects read the source's last (or first) frames when rendering past its range.
+    defineClip(descriptor, source, effect.temporal() || effect.extends());
     for (const auto& clip : effect.clips)
         if (clip.name != source.name && clip.name != output.name) defineClip(descriptor, clip, false);
 
@@ -136,6 +138,8 @@ OfxStatus createInstance(const EffectDef& effect, OfxImageEffectHandle handle) {
     if (instance->source == nullptr || instance->output == nullptr)
         throw std::runtime_error("host has no Source or Output clip on the instance");
     if (const ClipDef* mask = effect.maskClip()) instance->mask = clip(mask->name);
+    for (const auto& c : effect.clips)
+        if (effect.isNamedInput(c)) instance->namedClips.emplace_back(c.name, clip(c.name));
 
     OfxParamSetHandle paramSet = nullptr;
     if (suites().imageEffect->getParamSet(handle, &paramSet) != kOfxStatOK || paramSet == nullptr)
@@ -174,13 +178,25 @@ OfxStatus getRegionsOfInterest(const EffectDef& effect, OfxImageEffectHandle han
     };
     requestWhole(instance.source, kOfxImageEffectSimpleSourceClipName);
     if (const ClipDef* mask = effect.maskClip()) requestWhole(instance.mask, mask->name);
+    for (const auto& [name, clip] : instance.namedClips) requestWhole(clip, name);
     return kOfxStatOK;
 }
 
 OfxStatus getFramesNeeded(const EffectDef& effect, OfxImageEffectHandle handle, OfxPropertySetHandle inArgs,
                           OfxPropertySetHandle outArgs) {
-    if (!effect.temporal()) return kOfxStatReplyDefault;
     const OfxTime time = Props(inArgs).getDouble(kOfxPropTime).value_or(0);
+    if (effect.extends()) {
+        const Instance& instance = instanceOf(handle);
+        const auto range = sourceFrameRange(instance);
+        if (!range) return kOfxStatReplyDefault;
+        const ParamValues values = readParams(instance.params, time);
+        const auto [first, last] = extendFrames(effect, *range, time, framesEachSide(effect, values, false));
+        Props(outArgs).setDoubles(kOfxImageClipPropFrameRange_ "Source", {first, last});
+        if (const ClipDef* mask = effect.maskClip())
+            Props(outArgs).setDoubles((std::string(kOfxImageClipPropFrameRange_) + mask->name).c_str(), {first, last});
+        return kOfxStatOK;
+    }
+    if (!effect.temporal()) return kOfxStatReplyDefault;
     // Only as many frames as the settings at this time use (e.g. the temporal window param); renders are not
     // known to be interactive here, so the interactive cap does not apply.
     const auto [before, after] = framesEachSide(effect, readParams(instanceOf(handle).params, time), false);
@@ -206,8 +222,30 @@ OfxStatus getClipPreferences(const EffectDef&, OfxImageEffectHandle handle, OfxP
     return kOfxStatOK;
 }
 
+OfxStatus getTimeDomain(const EffectDef& effect, OfxImageEffectHandle handle, OfxPropertySetHandle outArgs) {
+    if (!effect.extends()) return kOfxStatReplyDefault;
+    const Instance& instance = instanceOf(handle);
+    const auto range = sourceFrameRange(instance);
+    if (!range) return kOfxStatReplyDefault;
+    // The param is read at the source's first frame: a time domain cannot depend on the time asked about.
+    const ParamValues values = readParams(instance.params, range->first);
+    const auto [first, last] = extendedDomain(effect, *range, values);
+    Props(outArgs).setDoubles(kOfxImageEffectPropFrameRange, {first, last});
+    return kOfxStatOK;
+}
+
 OfxStatus isIdentity(const EffectDef& effect, OfxImageEffectHandle handle, OfxPropertySetHandle inArgs,
                      OfxPropertySetHandle outArgs) {
+    if (effect.extends()) {
+        // Inside its source range an extending effect passes the source through; outside it, it renders.
+        const OfxTime time = Props(inArgs).getDouble(kOfxPropTime).value_or(0);
+        const auto range = sourceFrameRange(instanceOf(handle));
+        if (!range || time < range->first || time > range->second) return kOfxStatReplyDefault;
+        const Props out(outArgs);
+        out.setString(kOfxPropName, kOfxImageEffectSimpleSourceClipName);
+        out.setDouble(kOfxPropTime, time);
+        return kOfxStatOK;
+    }
     // Only the clear case: an effect that changes nothing without a mask, and the host says no mask is
     // plugged in. Hosts that claim every clip is connected fall through to render, which checks the image.
     if (!effect.identityWithoutMask || effect.maskClip() == nullptr) return kOfxStatReplyDefault;

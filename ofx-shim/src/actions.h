@@ -18,6 +18,7 @@ OfxStatus getFramesNeeded(const EffectDef& effect, OfxImageEffectHandle instance
 OfxStatus getClipPreferences(const EffectDef& effect, OfxImageEffectHandle instance, OfxPropertySetHandle outArgs);
 OfxStatus isIdentity(const EffectDef& effect, OfxImageEffectHandle instance, OfxPropertySetHandle inArgs,
                      OfxPropertySetHandle outArgs);
+OfxStatus getTimeDomain(const EffectDef& effect, OfxImageEffectHandle instance, OfxPropertySetHandle outArgs);
 OfxStatus render(const EffectDef& effect, OfxImageEffectHandle instance, OfxPropertySetHandle inArgs);
 
 } // namespace runway::ofx

@@ -131,6 +131,12 @@ EffectDef parseEffect(const json& j) {
             e.framesInteractiveLimit = static_cast<int>(number(*f, "interactiveLimit").value_or(-1));
         }
         e.identityWithoutMask = flag(j, "identityWithoutMask", false);
+        if (const auto x = j.find("extends"); x != j.end() && x->is_object()) {
+            e.extendsFramesParam = str(*x, "framesParam");
+            e.extendsDirectionParam = str(*x, "directionParam");
+            if (e.extendsFramesParam.empty() || e.extendsDirectionParam.empty())
+                throw std::runtime_error("\"extends\" needs both framesParam and directionParam");
+        }
         if (const auto it = j.find("clips"); it != j.end() && it->is_array())
             for (const auto& c : *it) e.clips.push_back(parseClip(c));
         if (const auto it = j.find("params"); it != j.end() && it->is_array())
@@ -173,6 +179,10 @@ const ClipDef* EffectDef::findClip(const std::string& name) const {
     for (const auto& c : clips)
         if (c.name == name) return &c;
     return nullptr;
+}
+
+bool EffectDef::isNamedInput(const ClipDef& clip) const {
+    return !clip.isMask && clip.name != "Source" && clip.name != "Output";
 }
 
 const ClipDef* EffectDef::maskClip() const {

@@ -61,6 +61,11 @@ struct EffectDef {
     // Optional key: true when the effect changes nothing without a mask (inpaint, generative fill), so the
     // shim may report identity / copy the source when no mask image arrives. Absent = false: the daemon decides.
     bool identityWithoutMask = false;
+    // Optional "extends" object: the effect makes frames outside its Source clip's range (extend shot). Its
+    // time domain is the source range grown by the integer param framesParam on the side the choice param
+    // directionParam names ("after" or "before"). Empty = not an extending effect.
+    std::string extendsFramesParam;
+    std::string extendsDirectionParam;
     std::vector<ClipDef> clips;
     std::vector<ParamDef> params;
 
@@ -68,6 +73,9 @@ struct EffectDef {
     /// The first clip declared isMask, if any.
     const ClipDef* maskClip() const;
     bool temporal() const { return framesBefore != 0 || framesAfter != 0; }
+    bool extends() const { return !extendsFramesParam.empty(); }
+    /// Whether the clip is one sent by name to the daemon (neither Source, Output nor a mask).
+    bool isNamedInput(const ClipDef& clip) const;
 };
 
 struct Catalog {

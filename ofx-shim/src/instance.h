@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace runway::ofx {
@@ -18,6 +19,8 @@ struct Instance {
     OfxImageClipHandle source = nullptr;
     OfxImageClipHandle mask = nullptr; // NULL when the effect has no mask clip
     OfxImageClipHandle output = nullptr;
+    // The effect's other declared input clips (e.g. "Reference"), by name; handles may be NULL.
+    std::vector<std::pair<std::string, OfxImageClipHandle>> namedClips;
     std::vector<InstanceParam> params;
     std::atomic<bool> showingError{false}; // a persistent message is up and should be cleared on success
 };

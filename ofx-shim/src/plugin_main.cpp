@@ -48,6 +48,7 @@ OfxStatus dispatchAction(const EffectDef& effect, const char* action, const void
     if (is(action, kOfxImageEffectActionGetFramesNeeded)) return getFramesNeeded(effect, handle, inArgs, outArgs);
     if (is(action, kOfxImageEffectActionGetClipPreferences)) return getClipPreferences(effect, handle, outArgs);
     if (is(action, kOfxImageEffectActionIsIdentity)) return isIdentity(effect, handle, inArgs, outArgs);
+    if (is(action, kOfxImageEffectActionGetTimeDomain)) return getTimeDomain(effect, handle, outArgs);
     return kOfxStatReplyDefault;
 }
 

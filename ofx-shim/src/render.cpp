@@ -9,6 +9,7 @@
 #include "messages.h"
 #include "params.h"
 #include "suites.h"
+#include "time_extension.h"
 
 #include <algorithm>
 #include <cmath>
@@ -47,15 +48,6 @@ RenderArgs readArgs(OfxPropertySetHandle inArgs) {
 // The C ABI's abort poll: forwards to the host's abort() for this instance, on the render thread.
 int32_t pollAbort(void* instance) {
     return suites().imageEffect->abort(static_cast<OfxImageEffectHandle>(instance)) != 0 ? 1 : 0;
-}
-
-// The clip's frame range (first, last), when the host states one.
-std::optional<std::pair<double, double>> clipFrameRange(OfxImageClipHandle clip) {
-    OfxPropertySetHandle props = nullptr;
-    if (clip == nullptr || suites().imageEffect->clipGetPropertySet(clip, &props) != kOfxStatOK) return std::nullopt;
-    const auto range = Props(props).getDoubles(kOfxImageEffectPropFrameRange, 2);
-    if (!range || (*range)[1] < (*range)[0]) return std::nullopt;
-    return std::make_pair((*range)[0], (*range)[1]);
 }
 
 // Source and mask frames at other times for a temporal effect. Images stay fetched (RAII) until the render
@@ -108,6 +100,54 @@ void fetchNeighbours(const Instance& instance, OfxTime time, std::pair<int, int>
     }
 }
 
+// Source (and mask) at exactly these times, for a render past the source range (the clip's tail frames).
+void fetchFramesAt(const Instance& instance, const std::vector<double>& times, bool withMask, Neighbours& out) {
+    out.images.reserve(times.size() * 2);
+    out.views.reserve(times.size() * 2);
+    out.frames.reserve(times.size());
+    for (double t : times) {
+        ClipImage source = ClipImage::fetch(instance.source, t);
+        if (!source) continue;
+        const ImageLayout src = source.layout("source (tail frame)");
+        out.images.push_back(std::move(source));
+        out.views.push_back(src.view());
+        rw_frame frame{t, &out.views.back(), nullptr};
+        if (withMask) {
+            ClipImage mask = ClipImage::fetch(instance.mask, t);
+            if (mask) {
+                const ImageLayout m = mask.layout("mask (tail frame)");
+                out.images.push_back(std::move(mask));
+                out.views.push_back(m.view());
+                frame.mask = &out.views.back();
+            }
+        }
+        out.frames.push_back(frame);
+    }
+}
+
+// The effect's other input clips at the render time, for those that are connected and give an image (any
+// bounds: a reference need not match the source). Names and views point into these vectors (reserved up front).
+struct NamedClips {
+    std::vector<ClipImage> images;
+    std::vector<rw_image> views;
+    std::vector<rw_named_image> entries;
+};
+
+void fetchNamedClips(const Instance& instance, OfxTime time, NamedClips& out) {
+    out.images.reserve(instance.namedClips.size());
+    out.views.reserve(instance.namedClips.size());
+    out.entries.reserve(instance.namedClips.size());
+    for (const auto& [name, clip] : instance.namedClips) {
+        if (clip == nullptr || !clipConnected(clip)) continue;
+        ClipImage image = ClipImage::fetch(clip, time);
+        if (!image) continue;
+        const ImageLayout layout = image.layout(name.c_str());
+        out.images.push_back(std::move(image));
+        out.views.push_back(layout.view());
+        out.entries.push_back(rw_named_image{name.c_str(), &out.views.back()});
+    }
+}
+
 void succeeded(Instance& instance, OfxImageEffectHandle handle) {
     if (instance.showingError.exchange(false)) clearError(handle);
 }
@@ -122,9 +162,17 @@ OfxStatus failed(Instance& instance, OfxImageEffectHandle handle, const std::str
 OfxStatus renderChecked(const EffectDef& effect, Instance& instance, OfxImageEffectHandle handle,
                         OfxPropertySetHandle inArgs) {
     const RenderArgs args = readArgs(inArgs);
+    const auto sourceRange = sourceFrameRange(instance);
+    const ParamValues params = readParams(instance.params, args.time);
+    // An extending effect rendered past its source's range reads the frame at the nearest end as its source and
+    // the tail frames before it as neighbours; inside the range it is the identity.
+    std::optional<ExtendFetch> extend;
+    if (effect.extends() && sourceRange)
+        extend = extendFetch(*sourceRange, args.time, framesEachSide(effect, params, args.interactive));
+    const OfxTime sourceTime = extend ? extend->sourceTime : args.time;
     ClipImage output = ClipImage::fetch(instance.output, args.time);
     if (!output) return failed(instance, handle, "the host gave no output image");
-    ClipImage source = ClipImage::fetch(instance.source, args.time);
+    ClipImage source = ClipImage::fetch(instance.source, sourceTime);
     if (!source) return failed(instance, handle, "the host gave no source image");
     const ImageLayout out = output.layout("output");
     const ImageLayout src = source.layout("source");
@@ -134,14 +182,16 @@ OfxStatus renderChecked(const EffectDef& effect, Instance& instance, OfxImageEff
     ClipImage maskImage;
     std::optional<ImageLayout> mask;
     if (instance.mask != nullptr && clipConnected(instance.mask)) {
-        maskImage = ClipImage::fetch(instance.mask, args.time);
+        maskImage = ClipImage::fetch(instance.mask, sourceTime);
         if (maskImage) {
             mask = maskImage.layout("mask");
             if (hostQuirks().unconnectedMaskArrivesBlack && isAllZero(*mask)) mask.reset();
         }
     }
-    // No mask for an effect that needs one: the source is the answer, no daemon needed.
-    if (!mask && effect.identityWithoutMask && copyInsideWindow(src, out, window)) {
+    // No mask for an effect that needs one, or an extending effect inside its source range (a host that renders
+    // although IsIdentity said so): the source is the answer, no daemon needed.
+    const bool identity = (!mask && effect.identityWithoutMask) || (extend && extend->inside);
+    if (identity && copyInsideWindow(src, out, window)) {
         succeeded(instance, handle);
         return kOfxStatOK;
     }
@@ -150,7 +200,6 @@ OfxStatus renderChecked(const EffectDef& effect, Instance& instance, OfxImageEff
     const ClientRef client = acquireClient(loadError);
     if (!client) return failed(instance, handle, loadError);
 
-    const ParamValues params = readParams(instance.params, args.time);
     const rw_image srcView = src.view();
     const rw_image outView = out.view();
     rw_image maskView{};
@@ -179,10 +228,20 @@ OfxStatus renderChecked(const EffectDef& effect, Instance& instance, OfxImageEff
     request.abort_user = handle;
 
     Neighbours neighbours;
-    if (effect.temporal())
+    if (extend)
+        fetchFramesAt(instance, extend->neighbours, mask.has_value(), neighbours);
+    else if (effect.temporal())
         fetchNeighbours(instance, args.time, framesEachSide(effect, params, args.interactive), mask.has_value(), neighbours);
     request.neighbours = neighbours.frames.empty() ? nullptr : neighbours.frames.data();
     request.neighbour_count = static_cast<int32_t>(neighbours.frames.size());
+
+    NamedClips clips;
+    fetchNamedClips(instance, args.time, clips);
+    request.clips = clips.entries.empty() ? nullptr : clips.entries.data();
+    request.clip_count = static_cast<int32_t>(clips.entries.size());
+    request.has_source_range = sourceRange ? 1 : 0;
+    request.source_first = sourceRange ? sourceRange->first : 0;
+    request.source_last = sourceRange ? sourceRange->second : 0;
 
     rw_error error{};
     const int32_t status = client.api->render(client.client, &request, &error);

@@ -3,6 +3,10 @@ using Runway.Benchmarks;
 
 // runway-bench: transport and effect throughput, each figure next to the physical limit measured in the same run.
 if (args.Contains("--looks")) return LooksBench.Run(args.Contains("--quick"), args.Contains("--json"));
+if (args.Contains("--style")) return StyleTransferBench.Run(args.Contains("--quick"), args.Contains("--json"));
+if (args.Contains("--generative-fill")) return GenerativeFillBench.Run(args.Contains("--quick"), args.Contains("--json"));
+if (args.Contains("--extend-shot")) return ExtendShotBench.Run(args.Contains("--quick"), args.Contains("--json"));
+if (args.Contains("--rotoscope")) return RotoscopeBench.Run(args.Contains("--quick"), args.Contains("--json"));
 var options = BenchOptions.Parse(args);
 var report = await TransportBench.RunAsync(options);
 if (options.Json)

@@ -98,6 +98,8 @@ public static unsafe class Exports
                 Timeout = request->TimeoutMs > 0 ? TimeSpan.FromMilliseconds(request->TimeoutMs) : null,
                 Params = ToParams(request->Params, request->ParamCount),
                 Neighbours = ToNeighbours(request),
+                Clips = ToClips(request),
+                SourceRange = ToSourceRange(request),
             };
 
             using var abort = new CancellationTokenSource();
@@ -151,7 +153,7 @@ public static unsafe class Exports
     /// <summary>The neighbouring frames, when the caller's struct is new enough to carry them.</summary>
     private static IReadOnlyList<NeighbourFrame> ToNeighbours(RwRenderRequest* request)
     {
-        if (request->StructSize < (uint)sizeof(RwRenderRequest) || request->NeighbourCount == 0) return [];
+        if (request->StructSize < RwRenderRequest.NeighboursSize || request->NeighbourCount == 0) return [];
         if (request->NeighbourCount < 0) throw Invalid($"neighbour_count is {request->NeighbourCount}");
         if (request->Neighbours is null) throw Invalid($"neighbour_count is {request->NeighbourCount} but neighbours is NULL");
         var frames = new NeighbourFrame[request->NeighbourCount];
@@ -163,6 +165,29 @@ public static unsafe class Exports
         }
         return frames;
     }
+
+    /// <summary>The named input clips, when the caller's struct is new enough to carry them.</summary>
+    private static IReadOnlyList<NamedClip> ToClips(RwRenderRequest* request)
+    {
+        if (request->StructSize < (uint)sizeof(RwRenderRequest) || request->ClipCount == 0) return [];
+        if (request->ClipCount < 0) throw Invalid($"clip_count is {request->ClipCount}");
+        if (request->Clips is null) throw Invalid($"clip_count is {request->ClipCount} but clips is NULL");
+        var clips = new NamedClip[request->ClipCount];
+        for (var i = 0; i < clips.Length; i++)
+        {
+            var c = request->Clips[i];
+            var name = Text(c.Name) ?? throw Invalid($"clip {i} has no name");
+            if (c.Image is null) throw Invalid($"clip '{name}' has no image");
+            clips[i] = new NamedClip(name, ToHostImage(c.Image));
+        }
+        return clips;
+    }
+
+    /// <summary>The Source clip's frame range, when the caller's struct carries one and says it is set.</summary>
+    private static ClipFrameRange? ToSourceRange(RwRenderRequest* request) =>
+        request->StructSize >= (uint)sizeof(RwRenderRequest) && request->HasSourceRange != 0
+            ? new ClipFrameRange(request->SourceFirst, request->SourceLast)
+            : null;
 
     private static HostImage ToHostImage(RwImage* image) => new(
         image->Data, image->RowBytes, new PixelRect(image->X1, image->Y1, image->X2, image->Y2),

@@ -63,6 +63,13 @@ internal unsafe struct RwRenderRequest
     public RwFrame* Neighbours;
     public int NeighbourCount;
 
+    // Appended second: present only when StructSize reaches past SourceLast.
+    public RwNamedImage* Clips;
+    public int ClipCount;
+    public int HasSourceRange;
+    public double SourceFirst;
+    public double SourceLast;
+
     /// <summary>Size of the struct before the appended fields: what callers built against the first header send.</summary>
     public static uint BaseSize
     {
@@ -72,6 +79,24 @@ internal unsafe struct RwRenderRequest
             return (uint)((byte*)&r.Neighbours - (byte*)&r);
         }
     }
+
+    /// <summary>Size up to and including the neighbour fields (callers built against the second header).</summary>
+    public static uint NeighboursSize
+    {
+        get
+        {
+            RwRenderRequest r = default;
+            return (uint)((byte*)&r.Clips - (byte*)&r);
+        }
+    }
+}
+
+/// <summary>rw_named_image.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct RwNamedImage
+{
+    public byte* Name;
+    public RwImage* Image;
 }
 
 /// <summary>rw_frame.</summary>

@@ -183,8 +183,9 @@ public sealed class RunwayClient : IAsyncDisposable, IDisposable
         var sourceDesc = Packed(bounds, source.Components, source.Depth, source.EffectiveAlpha);
         var maskDesc = mask is { } mk ? Packed(bounds, mk.Components, mk.Depth, mk.EffectiveAlpha) : null;
         var outputDesc = Packed(bounds, output.Components, output.Depth, output.EffectiveAlpha);
-        // Neighbouring frames take two extra slots each (source, then mask if any), leased with the rest in one step.
-        var inputs = NeighbourInputs(request, bounds);
+        // Neighbouring frames take two extra slots each (source, then mask if any), and each named clip one, leased with
+        // the rest in one step; every slot is sized for its own image (a reference still may be larger than the source).
+        var inputs = ExtraInputs(request, bounds);
 
         var leases = await _arenas.LeaseAsync(SpanBytes(sourceDesc), maskDesc is null ? 0 : SpanBytes(maskDesc), SpanBytes(outputDesc), ct,
             inputs.Select(i => SpanBytes(i.Descriptor)).ToList()).ConfigureAwait(false);
@@ -194,7 +195,7 @@ public sealed class RunwayClient : IAsyncDisposable, IDisposable
             var sourceRef = WriteSlot(leases.Source, sourceDesc, source, bounds);
             var maskRef = mask is { } m ? WriteSlot(leases.Mask, maskDesc!, m, bounds) : default;
             var extraRefs = new ulong[inputs.Count];
-            for (var i = 0; i < inputs.Count; i++) extraRefs[i] = WriteSlot(leases.Extra[i], inputs[i].Descriptor, inputs[i].Image, bounds);
+            for (var i = 0; i < inputs.Count; i++) extraRefs[i] = WriteSlot(leases.Extra[i], inputs[i].Descriptor, inputs[i].Image, inputs[i].Bounds);
             var outputGen = leases.Output.Arena.Stamp(leases.Output.Slot, outputDesc);
 
             var proto = BuildRequest(request);
@@ -208,12 +209,12 @@ public sealed class RunwayClient : IAsyncDisposable, IDisposable
                 proto.Output = new FrameOutput { Descriptor_ = outputDesc,
                     Slot = await SlotRefAsync(connection, leases.Output, outputGen, options.CancellationToken).ConfigureAwait(false) };
                 proto.Neighbours.Clear();
+                proto.Clips.Clear();
                 for (var i = 0; i < inputs.Count; i++)
                 {
                     var input = new FrameInput { Descriptor_ = inputs[i].Descriptor,
                         Slot = await SlotRefAsync(connection, leases.Extra[i], extraRefs[i], options.CancellationToken).ConfigureAwait(false) };
-                    if (!inputs[i].IsMask) proto.Neighbours.Add(new TimedFrame { Time = inputs[i].Time, Source = input });
-                    else proto.Neighbours[^1].Mask = input;
+                    AddExtra(proto, inputs[i], input);
                 }
                 return await connection.Render.RenderFrameAsync(proto, options).ResponseAsync.ConfigureAwait(false);
             }, null, ct, "render").ConfigureAwait(false);
@@ -249,25 +250,20 @@ public sealed class RunwayClient : IAsyncDisposable, IDisposable
         var outputDesc = Packed(bounds, output.Components, output.Depth, output.EffectiveAlpha);
 
         byte[]? sourceBytes = null, maskBytes = null, resultBytes = null;
-        var inputs = NeighbourInputs(request, bounds);
+        var inputs = ExtraInputs(request, bounds);
         var extraBytes = new byte[]?[inputs.Count];
         try
         {
             // Same copy routine as the slot path into a staging buffer, so both paths send identical bytes.
             sourceBytes = Stage(source, sourceDesc, bounds);
             if (mask is { } m) maskBytes = Stage(m, maskDesc!, bounds);
-            for (var i = 0; i < inputs.Count; i++) extraBytes[i] = Stage(inputs[i].Image, inputs[i].Descriptor, bounds);
+            for (var i = 0; i < inputs.Count; i++) extraBytes[i] = Stage(inputs[i].Image, inputs[i].Descriptor, inputs[i].Bounds);
 
             var proto = BuildRequest(request);
             proto.Source = new FrameInput { Descriptor_ = sourceDesc, Inline = true, ContentId = request.SourceContentId ?? "" };
             if (maskDesc is not null) proto.Mask = new FrameInput { Descriptor_ = maskDesc, Inline = true };
             proto.Output = new FrameOutput { Descriptor_ = outputDesc, Inline = true };
-            foreach (var input in inputs)
-            {
-                var frame = new FrameInput { Descriptor_ = input.Descriptor, Inline = true };
-                if (!input.IsMask) proto.Neighbours.Add(new TimedFrame { Time = input.Time, Source = frame });
-                else proto.Neighbours[^1].Mask = frame;
-            }
+            foreach (var input in inputs) AddExtra(proto, input, new FrameInput { Descriptor_ = input.Descriptor, Inline = true });
             var sourceLength = (int)SpanBytes(sourceDesc);
             var maskLength = maskDesc is null ? 0 : (int)SpanBytes(maskDesc);
 
@@ -277,7 +273,7 @@ public sealed class RunwayClient : IAsyncDisposable, IDisposable
                 await call.RequestStream.WriteAsync(new RenderChunk { Request = proto }).ConfigureAwait(false);
                 await SendChunksAsync(call.RequestStream, sourceBytes.AsMemory(0, sourceLength)).ConfigureAwait(false);
                 if (maskBytes is not null) await SendChunksAsync(call.RequestStream, maskBytes.AsMemory(0, maskLength)).ConfigureAwait(false);
-                // Neighbouring frames after source and mask, in request order, each source then its mask.
+                // Neighbouring frames after source and mask, in request order, each source then its mask; then the clips.
                 for (var i = 0; i < inputs.Count; i++)
                     await SendChunksAsync(call.RequestStream, extraBytes[i].AsMemory(0, (int)SpanBytes(inputs[i].Descriptor))).ConfigureAwait(false);
                 await call.RequestStream.CompleteAsync().ConfigureAwait(false);
@@ -333,19 +329,43 @@ public sealed class RunwayClient : IAsyncDisposable, IDisposable
         }
     }
 
-    /// <summary>One extra input of a render: a neighbouring frame's source or mask, packed like the source.</summary>
-    private sealed record ExtraInput(double Time, bool IsMask, HostImage Image, FrameDescriptor Descriptor);
+    private enum ExtraKind { NeighbourSource, NeighbourMask, Clip }
 
-    /// <summary>Neighbouring frames flattened in wire order: each source, then its mask when it has one.</summary>
-    private static List<ExtraInput> NeighbourInputs(RenderRequest request, PixelRect bounds)
+    /// <summary>
+    /// One extra input of a render: a neighbouring frame's source or mask (packed in the source's bounds), or a named
+    /// clip (packed in its own bounds, since a reference need not match the source).
+    /// </summary>
+    private sealed record ExtraInput(ExtraKind Kind, double Time, string? Name, HostImage Image, PixelRect Bounds, FrameDescriptor Descriptor);
+
+    /// <summary>
+    /// Extra inputs flattened in wire order: each neighbour's source, then its mask when it has one; then each named
+    /// clip in request order.
+    /// </summary>
+    private static List<ExtraInput> ExtraInputs(RenderRequest request, PixelRect bounds)
     {
-        var inputs = new List<ExtraInput>(request.Neighbours.Count * 2);
+        var inputs = new List<ExtraInput>(request.Neighbours.Count * 2 + request.Clips.Count);
         foreach (var n in request.Neighbours)
         {
-            inputs.Add(new ExtraInput(n.Time, false, n.Source, Packed(bounds, n.Source.Components, n.Source.Depth, n.Source.EffectiveAlpha)));
-            if (n.Mask is { } m) inputs.Add(new ExtraInput(n.Time, true, m, Packed(bounds, m.Components, m.Depth, m.EffectiveAlpha)));
+            inputs.Add(new ExtraInput(ExtraKind.NeighbourSource, n.Time, null, n.Source, bounds,
+                Packed(bounds, n.Source.Components, n.Source.Depth, n.Source.EffectiveAlpha)));
+            if (n.Mask is { } m)
+                inputs.Add(new ExtraInput(ExtraKind.NeighbourMask, n.Time, null, m, bounds, Packed(bounds, m.Components, m.Depth, m.EffectiveAlpha)));
         }
+        foreach (var c in request.Clips)
+            inputs.Add(new ExtraInput(ExtraKind.Clip, request.Time, c.Name, c.Image, c.Image.Bounds,
+                Packed(c.Image.Bounds, c.Image.Components, c.Image.Depth, c.Image.EffectiveAlpha)));
         return inputs;
+    }
+
+    /// <summary>Puts one extra input where it belongs in the request (inputs come in <see cref="ExtraInputs"/> order).</summary>
+    private static void AddExtra(RenderFrameRequest proto, ExtraInput input, FrameInput frame)
+    {
+        switch (input.Kind)
+        {
+            case ExtraKind.NeighbourSource: proto.Neighbours.Add(new TimedFrame { Time = input.Time, Source = frame }); break;
+            case ExtraKind.NeighbourMask: proto.Neighbours[^1].Mask = frame; break;
+            default: proto.Clips.Add(new NamedFrame { Name = input.Name!, Frame = frame }); break;
+        }
     }
 
     private static async Task SendChunksAsync(IClientStreamWriter<RenderChunk> stream, ReadOnlyMemory<byte> bytes)
@@ -454,6 +474,7 @@ public sealed class RunwayClient : IAsyncDisposable, IDisposable
         };
         proto.Interactive = request.Interactive || proto.RenderScaleX < 1 || proto.RenderScaleY < 1;
         proto.Priority = proto.Interactive ? Priority.Interactive : Priority.Final;
+        if (request.SourceRange is { } range) proto.SourceRange = new FrameRange { First = range.First, Last = range.Last };
         if (request.Params is { } parameters)
             foreach (var (name, value) in parameters)
                 proto.Params[name] = value;
@@ -478,6 +499,17 @@ public sealed class RunwayClient : IAsyncDisposable, IDisposable
                 if (problem is null && n.Mask is { Bounds.IsEmpty: false, Data: 0 }) problem = $"neighbour {i} mask has no pixel data";
             }
         }
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; problem is null && i < request.Clips.Count; i++)
+        {
+            var c = request.Clips[i];
+            if (c is null) problem = $"clip {i} is null";
+            else if (string.IsNullOrWhiteSpace(c.Name)) problem = $"clip {i} has no name";
+            else if (!names.Add(c.Name)) problem = $"clip '{c.Name}' is given twice";
+            else problem = c.Image.Problem($"clip '{c.Name}'");
+        }
+        if (problem is null && request.SourceRange is { } range && !(double.IsFinite(range.First) && double.IsFinite(range.Last) && range.First <= range.Last))
+            problem = $"source range {range.First}..{range.Last} is not a finite, ordered range";
         if (problem is not null) throw new RunwayException(RunwayStatus.InvalidArgument, problem, null, "invalid-argument");
     }
 

@@ -3,7 +3,11 @@ using System.Text.Json;
 using Runway.Effects.Definitions;
 using Runway.Effects.Engines;
 using Runway.Effects.Engines.Classical;
+using Runway.Effects.Engines.Extend;
 using Runway.Effects.Engines.Looks;
+using Runway.Effects.Engines.Rotoscope;
+using Runway.Effects.Engines.Style;
+using Runway.Effects.Engines.Synthesis;
 
 namespace Runway.Effects;
 
@@ -17,7 +21,7 @@ public static class EffectCatalog
     public const int SchemaVersion = 1;
 
     // Registration order is the order hosts list the effects in.
-    private static readonly IEffect[] Engines = [new InpaintEngine(), new LearnedLookEngine(), new PassthroughEngine()];
+    private static readonly IEffect[] Engines = [new InpaintEngine(), new LearnedLookEngine(), new ExtendShotEngine(), new StyleTransferEngine(), new GenerativeFillEngine(), new RotoscopeEngine(), new PassthroughEngine()];
 
     private static readonly Dictionary<string, IEffect> ById = Engines.ToDictionary(e => e.Definition.Id, StringComparer.Ordinal);
 
@@ -36,7 +40,12 @@ public static class EffectCatalog
         ? e
         : throw new ArgumentException($"unknown effect '{id}'; known: {string.Join(", ", ById.Keys)}", nameof(id));
 
-    /// <summary>Writes effects.json (indented UTF-8 text, hidden effects omitted) in the schema the OFX shim reads.</summary>
+    /// <summary>
+    /// Writes effects.json (indented UTF-8 text, hidden effects omitted) in the schema the OFX shim reads. Per effect:
+    /// id, label, group, description, version, contexts, threadSafety, identityWithoutMask, framesNeeded, optionally
+    /// <c>"extends": {"framesParam", "directionParam"}</c> (only for effects with <see cref="EffectDefinition.Extends"/>;
+    /// absent means the effect never renders outside its source range), clips and params.
+    /// </summary>
     public static string ToJson()
     {
         var buffer = new MemoryStream();
@@ -74,6 +83,14 @@ public static class EffectCatalog
         if (e.FramesNeeded.LimitParam is { } limit) w.WriteString("limitParam", limit);
         if (e.FramesNeeded.InteractiveLimit is { } interactive) w.WriteNumber("interactiveLimit", interactive);
         w.WriteEndObject();
+        // Only effects that make frames outside their source range carry "extends"; the shim reads its absence as "no".
+        if (e.Extends is { } extends)
+        {
+            w.WriteStartObject("extends");
+            w.WriteString("framesParam", extends.FramesParam);
+            w.WriteString("directionParam", extends.DirectionParam);
+            w.WriteEndObject();
+        }
 
         w.WriteStartArray("clips");
         foreach (var clip in e.Clips)

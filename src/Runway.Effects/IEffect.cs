@@ -27,6 +27,28 @@ public sealed record EffectFrame(
     /// render never depends on the order frames were fetched in.
     /// </summary>
     public IReadOnlyList<TimedImage> Neighbours { get; init; } = [];
+
+    /// <summary>
+    /// The effect's other input clips at the render time (e.g. "Reference"), keyed by <see cref="ClipDefinition.Name"/>;
+    /// a clip that is not connected is absent. Source and Mask are never in here. Working format, any size (a reference
+    /// need not match the source); owned by the caller.
+    /// </summary>
+    public IReadOnlyDictionary<string, FloatImage> Clips { get; init; } = EmptyClips;
+
+    /// <summary>
+    /// First and last frame times of the Source clip, when the caller knows them (hosts do; a still does not). Effects
+    /// that extend a clip (<see cref="EffectDefinition.Extends"/>) are rendered at times outside this range.
+    /// </summary>
+    public ClipRange? SourceRange { get; init; }
+
+    private static readonly IReadOnlyDictionary<string, FloatImage> EmptyClips = new Dictionary<string, FloatImage>();
+}
+
+/// <summary>First and last frame times of a clip, inclusive, in the host's time units (frames).</summary>
+public sealed record ClipRange(double First, double Last)
+{
+    /// <summary>Whether <paramref name="time"/> lies inside the range.</summary>
+    public bool Contains(double time) => time >= First && time <= Last;
 }
 
 /// <summary>A source frame at another time, with its mask frame when the Mask clip is connected.</summary>

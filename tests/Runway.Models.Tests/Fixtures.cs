@@ -11,7 +11,17 @@ internal static class Fixtures
     public const string FixedIdentity = "fixed-identity";
     public const string RecurrentAverage = "recurrent-average";
 
-    public static readonly string[] All = [ConvBlur, InpaintFill, NhwcDouble, FixedIdentity, RecurrentAverage];
+    public const string SalientMean = "salient-mean";
+    public const string VideoMattingAverage = "video-matting-average";
+    public const string GenerativeFillReference = "generative-fill-reference";
+    public const string StyleNegative = "style-negative";
+    public const string StyleBlend = "style-blend";
+    public const string PromptablePoints = "promptable-points";
+
+    /// <summary>One fixture per contract beyond inpaint.</summary>
+    public static readonly string[] Contracts = [SalientMean, VideoMattingAverage, GenerativeFillReference, StyleNegative, StyleBlend, PromptablePoints];
+
+    public static readonly string[] All = [ConvBlur, InpaintFill, NhwcDouble, FixedIdentity, RecurrentAverage, .. Contracts];
 
     /// <summary>The committed folder of a fixture pack (copied beside the test assembly); fails loudly when missing.</summary>
     public static string Pack(string name)

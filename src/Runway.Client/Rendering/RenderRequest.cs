@@ -45,7 +45,24 @@ public sealed record RenderRequest(string EffectId)
     /// renders. Each is laid out like the source: aligned to the source's bounds, zero where it has no pixels.
     /// </summary>
     public IReadOnlyList<NeighbourFrame> Neighbours { get; init; } = [];
+
+    /// <summary>
+    /// The effect's other input clips at <see cref="Time"/> (e.g. "Reference"), by the clip names its definition
+    /// declares; never "Source" or "Mask". Each is sent whole at its own size: a reference need not match the source.
+    /// </summary>
+    public IReadOnlyList<NamedClip> Clips { get; init; } = [];
+
+    /// <summary>First and last frame times of the Source clip, when known; null for a still.</summary>
+    public ClipFrameRange? SourceRange { get; init; }
 }
+
+/// <summary>One named input clip's frame (e.g. "Reference"), sent at its own size.</summary>
+/// <param name="Name">Clip name as the effect's definition declares it.</param>
+/// <param name="Image">The clip's image; the same components, depth and alpha as any host image.</param>
+public sealed record NamedClip(string Name, HostImage Image);
+
+/// <summary>First and last frame times of a clip, inclusive, in the host's units.</summary>
+public sealed record ClipFrameRange(double First, double Last);
 
 /// <summary>A source frame at another time, with the mask at that time when a mask is connected.</summary>
 /// <param name="Time">Frame time in the host's units.</param>

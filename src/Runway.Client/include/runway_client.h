@@ -89,6 +89,12 @@ typedef struct rw_frame {
     const rw_image* mask;        /* may be NULL */
 } rw_frame;
 
+/* One named input clip's image (e.g. "Reference"). name is UTF-8; image is laid out like any rw_image. */
+typedef struct rw_named_image {
+    const char* name;            /* required, a clip name of the effect */
+    const rw_image* image;       /* required */
+} rw_named_image;
+
 typedef struct rw_render_request {
     uint32_t struct_size;        /* sizeof(rw_render_request), for forward compatibility */
     const char* effect_id;       /* e.g. "com.runwayml.inpaint" */
@@ -109,6 +115,14 @@ typedef struct rw_render_request {
     /* Appended after ABI 1's first layout: read only when struct_size covers them, so older callers keep working. */
     const rw_frame* neighbours;  /* neighbour_count frames at other times, any order; may be NULL when the count is 0 */
     int32_t neighbour_count;
+    /* Appended second (read only when struct_size covers them): the effect's other input clips at the render time,
+     * by the clip names effects.json declares (never "Source" or "Mask"); a clip that is not connected is left out.
+     * A clip may be any size (a reference still need not match the source). */
+    const rw_named_image* clips; /* clip_count entries; may be NULL when the count is 0 */
+    int32_t clip_count;
+    int32_t has_source_range;    /* non-zero: source_first/source_last hold the Source clip's frame range */
+    double source_first;         /* first frame time of the Source clip, inclusive */
+    double source_last;          /* last frame time of the Source clip, inclusive */
 } rw_render_request;
 
 /* Opaque client; one per process is enough. */

@@ -17,6 +17,9 @@ internal sealed class InlineFrames : IDisposable
     /// <summary>Neighbouring frames' source and mask bytes, in request order (null entries: not sent inline).</summary>
     public List<(byte[]? Source, byte[]? Mask)> Neighbours { get; } = [];
 
+    /// <summary>Named clips' bytes, in request order (null entries: not sent inline).</summary>
+    public List<byte[]?> Clips { get; } = [];
+
     /// <summary>Bytes of one inline frame: whole rows, <c>height × row_bytes</c>.</summary>
     public static long Bytes(FrameDescriptor d) => (long)d.Height * (long)Math.Min(d.RowBytes, (ulong)long.MaxValue / Math.Max(1, d.Height));
 
@@ -36,6 +39,9 @@ internal sealed class InlineFrames : IDisposable
             if (mask is not null) ArrayPool<byte>.Shared.Return(mask);
         }
         Neighbours.Clear();
+        foreach (var clip in Clips)
+            if (clip is not null) ArrayPool<byte>.Shared.Return(clip);
+        Clips.Clear();
         Source = Mask = Output = null;
     }
 }
@@ -59,6 +65,9 @@ internal sealed class BoundFrames : IDisposable
 
     /// <summary>Neighbouring frames, in request order.</summary>
     public List<NeighbourPixels> Neighbours { get; } = [];
+
+    /// <summary>Named clips' bytes, in the plan's clip order.</summary>
+    public List<PixelBuffer> Clips { get; } = [];
 
     /// <summary>
     /// Resolves every frame of <paramref name="request"/>. Slot references are checked: arena registered, slot in
@@ -84,6 +93,11 @@ internal sealed class BoundFrames : IDisposable
                     ? frames.Input(wire.Mask, $"neighbour {i} mask", ml.SpanBytes, sent.Mask, arenas, slots)
                     : default;
                 frames.Neighbours.Add(new NeighbourPixels(source, maskBytes));
+            }
+            for (var i = 0; i < plan.Clips.Count; i++)
+            {
+                var sent = inline is not null && i < inline.Clips.Count ? inline.Clips[i] : null;
+                frames.Clips.Add(frames.Input(request.Clips[i].Frame, $"clip '{plan.Clips[i].Name}'", plan.Clips[i].Layout.SpanBytes, sent, arenas, slots));
             }
             frames.Output = frames.OutputFrame(request.Output, plan.Output.SpanBytes, inline?.Output, arenas, slots);
             if (slots.Count > 0) frames._holds.Add(leases.Acquire(slots.Distinct().ToList()));

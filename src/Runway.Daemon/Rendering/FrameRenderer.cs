@@ -80,12 +80,49 @@ internal sealed class FrameRenderer(long maxFramePixels, EffectLookup? effects =
         var interactive = request.Interactive || request.Priority == Priority.Interactive || scaleX < 1 || scaleY < 1;
         var cls = interactive ? RenderClass.Interactive : request.Priority == Priority.Batch ? RenderClass.Batch : RenderClass.Final;
         var neighbours = Neighbours(effect, request, source);
-        var byteCopy = effect.Id == PassthroughId && mask is null && neighbours.Count == 0
+        var clips = Clips(effect, request);
+        var range = SourceRange(request);
+        var byteCopy = effect.Id == PassthroughId && mask is null && neighbours.Count == 0 && clips.Count == 0
             && source.Components == output.Components && source.Depth == output.Depth && source.Alpha == output.Alpha;
 
         return new RenderPlan(effect, Engine(effect.Id), bound, source, mask, output, request.Time, Math.Min(scaleX, scaleY),
-            interactive, cls, request.InstanceId ?? "", byteCopy) { Neighbours = neighbours };
+            interactive, cls, request.InstanceId ?? "", byteCopy) { Neighbours = neighbours, Clips = clips, SourceRange = range };
     }
+
+    /// <summary>
+    /// Named clips get the source's layout checks (any size, though): each must be a clip the effect declares other
+    /// than Source and the mask, named once, with a descriptor.
+    /// </summary>
+    private List<ClipLayout> Clips(EffectDefinition effect, RenderFrameRequest request)
+    {
+        var result = new List<ClipLayout>(request.Clips.Count);
+        if (request.Clips.Count == 0) return result;
+        var declared = effect.Clips.Where(c => !c.IsMask && c.Name != SourceClip).Select(c => c.Name).ToList();
+        var known = declared.Count == 0 ? "none" : string.Join(", ", declared);
+        foreach (var clip in request.Clips)
+        {
+            var name = clip.Name ?? "";
+            if (name is SourceClip or MaskClip || effect.Clips.Any(c => c.IsMask && c.Name == name))
+                throw RunwayFault.Invalid($"clip '{name}' cannot be sent as a named clip: the source and the mask have fields of their own; {effect.Id} declares these other clips: {known}");
+            if (!declared.Contains(name))
+                throw RunwayFault.Invalid($"effect {effect.Id} declares no clip '{name}'; its other clips: {known}");
+            if (result.Any(r => r.Name == name)) throw RunwayFault.Invalid($"clip '{name}' is sent twice");
+            if (clip.Frame?.Descriptor_ is null) throw RunwayFault.Invalid($"clip '{name}' has no frame descriptor");
+            result.Add(new ClipLayout(name, Layout(clip.Frame.Descriptor_, $"clip '{name}'")));
+        }
+        return result;
+    }
+
+    private static ClipRange? SourceRange(RenderFrameRequest request)
+    {
+        if (request.SourceRange is not { } r) return null;
+        if (!double.IsFinite(r.First) || !double.IsFinite(r.Last) || r.First > r.Last)
+            throw RunwayFault.Invalid($"source range {r.First}..{r.Last} is not a finite, ordered range");
+        return new ClipRange(r.First, r.Last);
+    }
+
+    private const string SourceClip = "Source";
+    private const string MaskClip = "Mask";
 
     /// <summary>
     /// Neighbouring frames get the source's and mask's checks: a usable layout within limits, the source's size, a mask
@@ -128,8 +165,9 @@ internal sealed class FrameRenderer(long maxFramePixels, EffectLookup? effects =
     /// <paramref name="output"/> hold exactly their layouts' <see cref="PixelLayout.SpanBytes"/>.
     /// </summary>
     /// <param name="neighbours">Bytes of <see cref="RenderPlan.Neighbours"/>, in the same order; null when there are none.</param>
+    /// <param name="clips">Bytes of <see cref="RenderPlan.Clips"/>, in the same order; null when there are none.</param>
     public RenderOutcome Render(RenderPlan plan, ReadOnlySpan<byte> source, ReadOnlySpan<byte> mask, Span<byte> output, CancellationToken ct,
-        IReadOnlyList<NeighbourPixels>? neighbours = null)
+        IReadOnlyList<NeighbourPixels>? neighbours = null, IReadOnlyList<PixelBuffer>? clips = null)
     {
         ct.ThrowIfCancellationRequested();
         var started = Stopwatch.GetTimestamp();
@@ -145,8 +183,19 @@ internal sealed class FrameRenderer(long maxFramePixels, EffectLookup? effects =
         if (maskImage is not null) PixelCodec.Decode(mask, plan.Mask!.Value, maskImage);
         using var dst = new FloatImage(plan.Output.Width, plan.Output.Height);
         var timed = new List<TimedImage>(plan.Neighbours.Count);
+        var named = new Dictionary<string, FloatImage>(plan.Clips.Count, StringComparer.Ordinal);
         try
         {
+            if (plan.Clips.Count > 0 && (clips is null || clips.Count != plan.Clips.Count))
+                throw new ArgumentException($"the plan has {plan.Clips.Count} named clips, {clips?.Count ?? 0} were bound", nameof(clips));
+            for (var i = 0; i < plan.Clips.Count; i++)
+            {
+                ct.ThrowIfCancellationRequested();
+                var layout = plan.Clips[i].Layout;
+                var image = new FloatImage(layout.Width, layout.Height);
+                named[plan.Clips[i].Name] = image;
+                PixelCodec.Decode(clips![i].Span, layout, image);
+            }
             if (plan.Neighbours.Count > 0 && (neighbours is null || neighbours.Count != plan.Neighbours.Count))
                 throw new ArgumentException($"the plan has {plan.Neighbours.Count} neighbouring frames, {neighbours?.Count ?? 0} were bound", nameof(neighbours));
             for (var i = 0; i < plan.Neighbours.Count; i++)
@@ -173,10 +222,11 @@ internal sealed class FrameRenderer(long maxFramePixels, EffectLookup? effects =
                 timed.Add(new TimedImage(layout.Time, image, nMask));
             }
             ct.ThrowIfCancellationRequested();
-            return RenderDecoded(plan, src, maskImage, dst, timed, output, started, ct);
+            return RenderDecoded(plan, src, maskImage, dst, timed, named, output, started, ct);
         }
         finally
         {
+            foreach (var image in named.Values) image.Dispose();
             foreach (var t in timed)
             {
                 t.Source.Dispose();
@@ -186,7 +236,7 @@ internal sealed class FrameRenderer(long maxFramePixels, EffectLookup? effects =
     }
 
     private static RenderOutcome RenderDecoded(RenderPlan plan, FloatImage src, FloatImage? maskImage, FloatImage dst,
-        IReadOnlyList<TimedImage> neighbours, Span<byte> output, long started, CancellationToken ct)
+        IReadOnlyList<TimedImage> neighbours, IReadOnlyDictionary<string, FloatImage> clips, Span<byte> output, long started, CancellationToken ct)
     {
         var engineStarted = Stopwatch.GetTimestamp();
         EffectResult result;
@@ -196,6 +246,8 @@ internal sealed class FrameRenderer(long maxFramePixels, EffectLookup? effects =
                 new EffectFrame(src, maskImage, dst, plan.Params, plan.Time, plan.RenderScale, plan.Interactive, plan.InstanceId)
                 {
                     Neighbours = neighbours,
+                    Clips = clips,
+                    SourceRange = plan.SourceRange,
                 }, ct);
         }
         catch (ParamException e)

@@ -49,7 +49,7 @@ internal sealed class RenderPipeline(
             if (options.RenderDelayMs > 0) await Task.Delay(options.RenderDelayMs, ct).ConfigureAwait(false);
 
             var outcome = renderer.Render(plan, frames.Source.Span, frames.Mask.IsEmpty ? default : frames.Mask.Span, frames.Output.Span, ct,
-                frames.Neighbours);
+                frames.Neighbours, frames.Clips);
             frames.Complete();
             stats.Succeeded(plan.Effect.Id, outcome.DaemonMillis, outcome.Engine);
             logger.LogDebug("Rendered {EffectId} {Width}x{Height} in {Millis:F1} ms ({Engine}, interactive {Interactive})",

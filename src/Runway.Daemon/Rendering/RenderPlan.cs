@@ -27,7 +27,16 @@ internal sealed record RenderPlan(
 {
     /// <summary>Neighbouring frames of a temporal render, in request order (empty for most renders).</summary>
     public IReadOnlyList<NeighbourLayout> Neighbours { get; init; } = [];
+
+    /// <summary>The effect's other named input clips, in request order (empty for most renders).</summary>
+    public IReadOnlyList<ClipLayout> Clips { get; init; } = [];
+
+    /// <summary>The Source clip's frame range when the client sent one.</summary>
+    public ClipRange? SourceRange { get; init; }
 }
+
+/// <summary>Layout of one named input clip (any size: a reference need not match the source).</summary>
+internal sealed record ClipLayout(string Name, PixelLayout Layout);
 
 /// <summary>Layouts of one neighbouring frame: its time, source and mask (null when none was sent).</summary>
 internal sealed record NeighbourLayout(double Time, PixelLayout Source, PixelLayout? Mask);

@@ -67,6 +67,13 @@ internal sealed class RenderService(ArenaRegistry arenas, PeerGuard peers, Rende
                 mask = await reader.ReadFrameAsync(n.Mask.Descriptor_, $"neighbour {i} mask", ct).ConfigureAwait(false);
             inline.Neighbours[i] = (source, mask);
         }
+        // Then the named clips, in request order.
+        foreach (var clip in request.Clips)
+        {
+            inline.Clips.Add(clip.Frame is { LocationCase: FrameInput.LocationOneofCase.Inline, Inline: true }
+                ? await reader.ReadFrameAsync(clip.Frame.Descriptor_, $"clip '{clip.Name}'", ct).ConfigureAwait(false)
+                : null);
+        }
         reader.ExpectNoLeftover();
 
         var outputInline = request.Output.LocationCase == FrameOutput.LocationOneofCase.Inline && request.Output.Inline;

@@ -22,11 +22,31 @@ public sealed record ClipDefinition(string Name, string Label, bool Optional, bo
 public sealed record FramesNeeded(int Before, int After, string? LimitParam = null, int? InteractiveLimit = null);
 
 /// <summary>
+/// An effect that makes new frames past its Source clip's end (or before its start), such as extend shot. Hosts see a
+/// time domain of the source range grown by the value of <see cref="FramesParam"/> on the side <see cref="DirectionParam"/>
+/// names. Inside the source range the effect is the identity (the source at that time). Outside it, the render gets the
+/// source frame at the nearest end as Source, the <see cref="FramesNeeded.Before"/> frames ending at the last frame
+/// (extending after) or the <see cref="FramesNeeded.After"/> frames starting at the first (extending before) as
+/// neighbours, and the source range in <see cref="EffectFrame.SourceRange"/>.
+/// </summary>
+/// <param name="FramesParam">Integer param: how many frames to add.</param>
+/// <param name="DirectionParam">Choice param with the options <see cref="After"/> and <see cref="Before"/>.</param>
+public sealed record TimeExtension(string FramesParam, string DirectionParam)
+{
+    /// <summary>Direction option: new frames follow the clip's last frame.</summary>
+    public const string After = "after";
+
+    /// <summary>Direction option: new frames precede the clip's first frame.</summary>
+    public const string Before = "before";
+}
+
+/// <summary>
 /// The single definition of an effect: what the OFX shim describes to hosts (via effects.json), what the CLI lists,
 /// and what the daemon validates requests against.
 /// </summary>
 /// <param name="IdentityWithoutMask">With no mask the effect returns its source: the shim answers IsIdentity itself
 /// and skips the daemon round trip.</param>
+/// <param name="Extends">Set for effects that generate frames outside the Source clip's range.</param>
 public sealed record EffectDefinition(
     string Id,
     string Label,
@@ -40,7 +60,8 @@ public sealed record EffectDefinition(
     FramesNeeded FramesNeeded,
     ThreadSafety ThreadSafety,
     bool Hidden = false,
-    bool IdentityWithoutMask = false)
+    bool IdentityWithoutMask = false,
+    TimeExtension? Extends = null)
 {
     /// <summary>The last segment of the identifier, e.g. "inpaint" for "com.runwayml.inpaint".</summary>
     public string ShortName => Id[(Id.LastIndexOf('.') + 1)..];

@@ -10,8 +10,8 @@ public enum TensorLayout
     Nhwc,
 }
 
-/// <summary>Element types a pack may declare (ONNX names in model.json: float32, float16, uint8, int64).</summary>
-public enum TensorElement { Float32, Float16, UInt8, Int64 }
+/// <summary>Element types a pack may declare (ONNX names in model.json: float32, float16, uint8, int64, string).</summary>
+public enum TensorElement { Float32, Float16, UInt8, Int64, String }
 
 /// <summary>What a tensor carries, which decides how the frame is written into it.</summary>
 public enum TensorRole
@@ -24,6 +24,88 @@ public enum TensorRole
 
     /// <summary>Recurrent state fed back from an output of the previous frame (see <see cref="RecurrentLink"/>).</summary>
     State,
+
+    /// <summary>A second picture from the effect's Reference clip (style image, fill reference), resized to the run size.</summary>
+    Reference,
+
+    /// <summary>Output only: a 1-channel matte that becomes the output's alpha (salient-matte, video-matting).</summary>
+    Alpha,
+
+    /// <summary>An int64 random seed, shape [1] or [] (generative-fill); from the effect's "seed" param, else 0.</summary>
+    Seed,
+
+    /// <summary>A string tensor holding a text prompt, shape [1] (generative-fill); from the effect's "prompt" param.</summary>
+    Prompt,
+
+    /// <summary>Point prompts, float32 [1, N, 2] in pixels (promptable-segmentation).</summary>
+    Points,
+
+    /// <summary>A box prompt, float32 [1, 4] as x0, y0, x1, y1 in pixels (promptable-segmentation).</summary>
+    Box,
+}
+
+/// <summary>Roles that carry no picture: their tensors are not rank-4 images and are never tiled or resized.</summary>
+public static class TensorRoles
+{
+    /// <summary>Whether tensors of <paramref name="role"/> hold a picture (image, mask, state, reference, alpha).</summary>
+    public static bool IsSpatial(TensorRole role) => role is TensorRole.Image or TensorRole.Mask or TensorRole.State
+        or TensorRole.Reference or TensorRole.Alpha;
+}
+
+/// <summary>
+/// The interfaces a pack can declare in <c>contract</c>, each tied to the effect it serves. The runtime behaviour of each
+/// is described in src/Runway.Models/README.md and model-pack.schema.json.
+/// </summary>
+public static class ModelContracts
+{
+    /// <summary>Image + mask → image; the model's picture replaces the source inside the hole only.</summary>
+    public const string Inpaint = "inpaint";
+
+    /// <summary>Image + mask [+ reference] [+ seed] [+ prompt] → image, composited inside the hole.</summary>
+    public const string GenerativeFill = "generative-fill";
+
+    /// <summary>Image → 1-channel alpha (single-image salient object, e.g. ISNet).</summary>
+    public const string SalientMatte = "salient-matte";
+
+    /// <summary>Recurrent: image + state tensors → alpha [+ foreground image] + state tensors.</summary>
+    public const string VideoMatting = "video-matting";
+
+    /// <summary>Image + point/box prompts → mask logits.</summary>
+    public const string PromptableSegmentation = "promptable-segmentation";
+
+    /// <summary>A fixed-style network: image → image.</summary>
+    public const string StyleFeedforward = "style-feedforward";
+
+    /// <summary>An arbitrary-style network: content image + style image (the Reference clip) → image.</summary>
+    public const string StyleArbitrary = "style-arbitrary";
+
+    /// <summary>Every contract, in schema order.</summary>
+    public static IReadOnlyList<string> All { get; } =
+        [Inpaint, GenerativeFill, SalientMatte, VideoMatting, PromptableSegmentation, StyleFeedforward, StyleArbitrary];
+
+    /// <summary>Effect served by generative-fill packs.</summary>
+    public const string GenerativeFillEffect = Runway.Effects.Definitions.GenerativeFillDefinition.Id;
+
+    /// <summary>Effect served by salient-matte, video-matting and promptable-segmentation packs.</summary>
+    public const string RotoscopeEffect = Runway.Effects.Definitions.RotoscopeDefinition.Id;
+
+    /// <summary>Effect served by style-feedforward and style-arbitrary packs.</summary>
+    public const string StyleTransferEffect = Runway.Effects.Definitions.StyleTransferDefinition.Id;
+
+    /// <summary>Effect served by inpaint packs.</summary>
+    public const string InpaintEffect = Runway.Effects.Definitions.InpaintDefinition.Id;
+
+    /// <summary>Name of the extra input clip carrying the reference/style picture (the same name in every definition).</summary>
+    public const string ReferenceClip = Runway.Effects.Definitions.StyleTransferDefinition.ClipReference;
+
+    /// <summary>The effect a contract serves.</summary>
+    public static string EffectFor(string contract) => contract switch
+    {
+        Inpaint => InpaintEffect,
+        GenerativeFill => GenerativeFillEffect,
+        SalientMatte or VideoMatting or PromptableSegmentation => RotoscopeEffect,
+        _ => StyleTransferEffect,
+    };
 }
 
 /// <summary>How colour values are encoded in a tensor.</summary>

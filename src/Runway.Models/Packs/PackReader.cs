@@ -22,11 +22,11 @@ public sealed class PackException(string packDirectory, IReadOnlyList<string> pr
 public static partial class PackReader
 {
     private static readonly string[] Layouts = ["NCHW", "NHWC"];
-    private static readonly string[] Elements = ["float32", "float16", "uint8", "int64"];
-    private static readonly string[] Roles = ["image", "mask", "state"];
+    private static readonly string[] Elements = ["float32", "float16", "uint8", "int64", "string"];
+    private static readonly string[] Roles = ["image", "mask", "state", "reference", "alpha", "seed", "prompt", "points", "box"];
     private static readonly string[] Kinds = ["linear", "srgb", "normalised"];
     private static readonly string[] Blends = ["feather", "cut"];
-    private static readonly string[] Contracts = ["inpaint"];
+    private static readonly string[] Contracts = [.. ModelContracts.All];
 
     /// <summary>Reads the pack in <paramref name="directory"/>; throws <see cref="PackException"/> listing every problem.</summary>
     public static ModelPack Read(string directory)
@@ -128,7 +128,11 @@ public static partial class PackReader
             if (inputs is not null && outputs is not null)
             {
                 CrossCheck(inputs, outputs, tiling, contract);
+                if (recurrent.Count > 0 && tiling is not null)
+                    Problem("tiling", "a recurrent pack cannot be tiled: its state describes the whole frame");
             }
+            if (contract is not null && Contracts.Contains(contract) && effect is not null && effect != ModelContracts.EffectFor(contract))
+                Problem("effect", $"the '{contract}' contract serves {ModelContracts.EffectFor(contract)}, not '{effect}'");
             if (problems.Count > 0) return null;
             return new ModelPack(id!, effect!, version!, description, licence!, files!, model!, inputs!, outputs!, tiling, recurrent,
                 priority, contract, memory, directory);
@@ -142,14 +146,26 @@ public static partial class PackReader
                 if (!names.Add(t.Name)) Problem("inputs/outputs", $"tensor name '{t.Name}' is declared twice");
             }
             if (!inputs.Any(t => t.Role == TensorRole.Image)) Problem("inputs", "no input has role 'image'");
-            if (!outputs.Any(t => t.Role == TensorRole.Image)) Problem("outputs", "no output has role 'image'");
-            var spatial = inputs.Concat(outputs).ToArray();
+            if (!outputs.Any(t => t.Role is TensorRole.Image or TensorRole.Alpha)) Problem("outputs", "no output has role 'image' or 'alpha'");
+            foreach (var t in inputs.Where(t => t.Role == TensorRole.Alpha))
+                Problem("inputs", $"'{t.Name}' has role 'alpha', which only outputs have");
+            foreach (var t in outputs.Where(t => t.Role is not (TensorRole.Image or TensorRole.Alpha or TensorRole.State)))
+                Problem("outputs", $"'{t.Name}' has role '{RoleName(t.Role)}'; outputs are 'image', 'alpha' or 'state'");
+            foreach (var role in new[] { TensorRole.Image, TensorRole.Alpha })
+            {
+                if (outputs.Count(t => t.Role == role) > 1) Problem("outputs", $"more than one output has role '{RoleName(role)}'");
+            }
+            foreach (var role in new[] { TensorRole.Image, TensorRole.Mask, TensorRole.Reference, TensorRole.Seed, TensorRole.Prompt, TensorRole.Points, TensorRole.Box })
+            {
+                if (inputs.Count(t => t.Role == role) > 1) Problem("inputs", $"more than one input has role '{RoleName(role)}'");
+            }
+            var spatial = inputs.Concat(outputs).Where(t => TensorRoles.IsSpatial(t.Role)).ToArray();
             // Symbols name one size wherever they appear, so an image and its mask cannot disagree.
             var fixedSizes = spatial.Select(t => t.FixedSpatial).Distinct().ToArray();
             if (fixedSizes.Length > 1) Problem("inputs/outputs", "either every tensor has fixed height and width or none has");
             if (tiling is not null)
             {
-                foreach (var t in inputs)
+                foreach (var t in inputs.Where(t => TensorRoles.IsSpatial(t.Role)))
                 {
                     if (t.MultipleOf > 1 && tiling.Tile % t.MultipleOf != 0)
                         Problem("tiling.tile", $"{tiling.Tile} is not a multiple of {t.Name}'s multipleOf {t.MultipleOf}");
@@ -157,12 +173,71 @@ public static partial class PackReader
                         Problem("tiling.tile", $"{tiling.Tile} differs from {t.Name}'s fixed size {t.Shape[t.HeightAxis]}x{t.Shape[t.WidthAxis]}");
                 }
             }
-            if (contract == "inpaint")
+            if (contract is not null) Contract(contract, inputs, outputs);
+        }
+
+        /// <summary>What each contract needs beyond the general rules, so a pack fails at validation, not mid-render.</summary>
+        private void Contract(string contract, List<TensorDeclaration> inputs, List<TensorDeclaration> outputs)
+        {
+            bool Has(List<TensorDeclaration> list, TensorRole role) => list.Any(t => t.Role == role);
+            void Allow(List<TensorDeclaration> list, string kind, params TensorRole[] roles)
             {
-                if (inputs.Count(t => t.Role == TensorRole.Image) != 1 || inputs.Count(t => t.Role == TensorRole.Mask) != 1)
-                    Problem("contract", "the inpaint contract needs exactly one 'image' and one 'mask' input");
+                foreach (var t in list.Where(t => !roles.Contains(t.Role)))
+                    Problem("contract", $"the {contract} contract takes no {kind} with role '{RoleName(t.Role)}' ('{t.Name}'); allowed: {string.Join(", ", roles.Select(RoleName))}");
+            }
+            void Need(bool ok, string what)
+            {
+                if (!ok) Problem("contract", $"the {contract} contract needs {what}");
+            }
+            var image = outputs.FirstOrDefault(t => t.Role == TensorRole.Image);
+            var alpha = outputs.FirstOrDefault(t => t.Role == TensorRole.Alpha);
+            switch (contract)
+            {
+                case ModelContracts.Inpaint:
+                    Need(inputs.Count(t => t.Role == TensorRole.Image) == 1 && inputs.Count(t => t.Role == TensorRole.Mask) == 1,
+                        "exactly one 'image' and one 'mask' input");
+                    Allow(inputs, "input", TensorRole.Image, TensorRole.Mask);
+                    Need(image is not null, "an 'image' output");
+                    Allow(outputs, "output", TensorRole.Image);
+                    break;
+                case ModelContracts.GenerativeFill:
+                    Need(Has(inputs, TensorRole.Mask), "a 'mask' input");
+                    Allow(inputs, "input", TensorRole.Image, TensorRole.Mask, TensorRole.Reference, TensorRole.Seed, TensorRole.Prompt);
+                    Need(image is not null, "an 'image' output");
+                    Allow(outputs, "output", TensorRole.Image);
+                    break;
+                case ModelContracts.SalientMatte:
+                    Allow(inputs, "input", TensorRole.Image);
+                    Need(alpha is not null, "an 'alpha' output (1 channel)");
+                    Allow(outputs, "output", TensorRole.Alpha);
+                    break;
+                case ModelContracts.VideoMatting:
+                    Need(Has(inputs, TensorRole.State), "at least one 'state' input fed back by a recurrent link");
+                    Allow(inputs, "input", TensorRole.Image, TensorRole.State);
+                    Need(alpha is not null, "an 'alpha' output (1 channel)");
+                    Allow(outputs, "output", TensorRole.Alpha, TensorRole.Image, TensorRole.State);
+                    break;
+                case ModelContracts.PromptableSegmentation:
+                    Need(Has(inputs, TensorRole.Points) || Has(inputs, TensorRole.Box), "a 'points' or 'box' input");
+                    Allow(inputs, "input", TensorRole.Image, TensorRole.Points, TensorRole.Box);
+                    Need(alpha is not null, "an 'alpha' output (the mask logits, 1 channel)");
+                    Allow(outputs, "output", TensorRole.Alpha);
+                    break;
+                case ModelContracts.StyleFeedforward:
+                    Allow(inputs, "input", TensorRole.Image);
+                    Need(image is not null, "an 'image' output");
+                    Allow(outputs, "output", TensorRole.Image);
+                    break;
+                case ModelContracts.StyleArbitrary:
+                    Need(Has(inputs, TensorRole.Reference), "a 'reference' input (the style picture, from the Reference clip)");
+                    Allow(inputs, "input", TensorRole.Image, TensorRole.Reference);
+                    Need(image is not null, "an 'image' output");
+                    Allow(outputs, "output", TensorRole.Image);
+                    break;
             }
         }
+
+        private static string RoleName(TensorRole role) => role.ToString().ToLowerInvariant();
 
         private PackLicence? Licence(JsonElement root)
         {
@@ -231,7 +306,9 @@ public static partial class PackReader
             var name = String(t, "name", at, required: true);
             var role = Choice(t, "role", at, Roles, "image");
             var element = Choice(t, "elementType", at, Elements, null);
-            var layout = Choice(t, "layout", at, Layouts, null);
+            // Seeds, prompts and point/box prompts are not pictures: they have no layout (NCHW is recorded, unused).
+            var spatialRole = role is null || TensorRoles.IsSpatial(Enum.Parse<TensorRole>(role, ignoreCase: true));
+            var layout = spatialRole ? Choice(t, "layout", at, Layouts, null) : Choice(t, "layout", at, Layouts, "NCHW");
             var shape = Shape(t, at);
             var multiple = Int(t, "multipleOf", at, 1, 1, 1024);
             var range = Range(t, at);
@@ -242,7 +319,11 @@ public static partial class PackReader
                 if (c.ValueKind is JsonValueKind.True or JsonValueKind.False) clip = c.GetBoolean();
                 else Problem($"{at}.clip", "must be true or false");
             }
-            if (shape is not null && layout is not null)
+            if (shape is not null && !spatialRole && role is not null && element is not null)
+            {
+                NonSpatial(role, element, shape, at);
+            }
+            else if (shape is not null && layout is not null)
             {
                 if (shape.Count != 4)
                 {
@@ -254,8 +335,8 @@ public static partial class PackReader
                     var ch = shape[channelAxis];
                     if (ch.IsDynamic || ch.Fixed is not (1 or 3 or 4))
                         Problem($"{at}.shape[{channelAxis}]", $"the channel axis of a {layout} tensor must be fixed at 1, 3 or 4, got {ch}");
-                    else if (role == "mask" && ch.Fixed != 1)
-                        Problem($"{at}.shape[{channelAxis}]", $"a mask has 1 channel, got {ch.Fixed}");
+                    else if (role is "mask" or "alpha" && ch.Fixed != 1)
+                        Problem($"{at}.shape[{channelAxis}]", $"a {role} has 1 channel, got {ch.Fixed}");
                     if (!shape[0].IsDynamic && shape[0].Fixed != 1) Problem($"{at}.shape[0]", $"batch must be 1 or dynamic, got {shape[0]}");
                     var h = shape[layout == "NCHW" ? 2 : 1];
                     var w = shape[layout == "NCHW" ? 3 : 2];
@@ -269,7 +350,7 @@ public static partial class PackReader
                     }
                 }
             }
-            if (role is not null && role != "image" && encoding is not null && encoding.Kind != ColourKind.Linear)
+            if (role is not null && role is not ("image" or "reference") && encoding is not null && encoding.Kind != ColourKind.Linear)
                 Problem($"{at}.encoding", $"a {role} tensor carries no colour; its encoding must be linear");
             if (problems.Count > before) return null;
             var enc = encoding!;
@@ -282,8 +363,33 @@ public static partial class PackReader
             "float32" => TensorElement.Float32,
             "float16" => TensorElement.Float16,
             "uint8" => TensorElement.UInt8,
+            "string" => TensorElement.String,
             _ => TensorElement.Int64,
         };
+
+        /// <summary>Shape and type rules of the tensors that carry no picture.</summary>
+        private void NonSpatial(string role, string element, List<TensorDim> shape, string at)
+        {
+            switch (role)
+            {
+                case "seed":
+                    if (element != "int64") Problem($"{at}.elementType", $"a seed is int64, got {element}");
+                    if (shape.Count > 1 || shape.Any(d => !d.IsDynamic && d.Fixed != 1)) Problem($"{at}.shape", "a seed has shape [] or [1]");
+                    break;
+                case "prompt":
+                    if (element != "string") Problem($"{at}.elementType", $"a prompt is a string tensor, got {element}");
+                    if (shape.Count != 1 || (!shape[0].IsDynamic && shape[0].Fixed != 1)) Problem($"{at}.shape", "a prompt has shape [1]");
+                    break;
+                case "points":
+                    if (element != "float32") Problem($"{at}.elementType", $"points are float32, got {element}");
+                    if (shape.Count != 3 || shape[2].IsDynamic || shape[2].Fixed != 2) Problem($"{at}.shape", "points have shape [1, N, 2] (x, y in pixels)");
+                    break;
+                case "box":
+                    if (element != "float32") Problem($"{at}.elementType", $"a box is float32, got {element}");
+                    if (shape.Count != 2 || shape[1].IsDynamic || shape[1].Fixed != 4) Problem($"{at}.shape", "a box has shape [1, 4] (x0, y0, x1, y1 in pixels)");
+                    break;
+            }
+        }
 
         private List<TensorDim>? Shape(JsonElement t, string at)
         {

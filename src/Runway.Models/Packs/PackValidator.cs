@@ -122,6 +122,7 @@ public static class PackValidator
         TensorElement.Float32 => TensorElementType.Float,
         TensorElement.Float16 => TensorElementType.Float16,
         TensorElement.UInt8 => TensorElementType.UInt8,
+        TensorElement.String => TensorElementType.String,
         _ => TensorElementType.Int64,
     };
 
@@ -132,6 +133,7 @@ public static class PackValidator
         TensorElementType.UInt8 => "uint8",
         TensorElementType.Int64 => "int64",
         TensorElementType.Double => "float64",
+        TensorElementType.String => "string",
         TensorElementType.Int32 => "int32",
         _ => t.ToString().ToLowerInvariant(),
     };

@@ -13,9 +13,10 @@ namespace Runway.Models.Processing;
 /// </summary>
 internal static class ImageRunner
 {
-    public static void Run(ResidentModel model, FloatImage source, FloatImage? mask, FloatImage output, CancellationToken ct)
+    public static void Run(ResidentModel model, FloatImage source, ModelFeeds feeds, FloatImage output, CancellationToken ct)
     {
         var pack = model.Pack;
+        var alphaDecl = pack.Outputs.FirstOrDefault(t => t.Role == TensorRole.Alpha);
         if (output.Width != source.Width || output.Height != source.Height)
             throw new ArgumentException($"output is {output.Width}x{output.Height}, source is {source.Width}x{source.Height}", nameof(output));
         var xs = TilePlan.Axis(source.Width, pack.Tiling);
@@ -25,9 +26,14 @@ internal static class ImageRunner
         var weightSum = ArrayPool<float>.Shared.Rent(pixels);
         var weightX = ArrayPool<float>.Shared.Rent(xs.Max(s => s.Length));
         var weightY = ArrayPool<float>.Shared.Rent(ys.Max(s => s.Length));
+        // A matte output is decoded into its own accumulator (grey in R, G, B) and becomes the output's alpha at the end.
+        var alpha = alphaDecl is null ? null : new FloatImage(source.Width, source.Height);
+        var alphaWeightSum = alphaDecl is null ? null : ArrayPool<float>.Shared.Rent(pixels);
         try
         {
             Array.Clear(weightSum, 0, pixels);
+            if (alphaWeightSum is not null) Array.Clear(alphaWeightSum, 0, pixels);
+            alpha?.Pixels.Clear();
             output.Pixels.Clear();
             foreach (var y in ys)
             {
@@ -36,22 +42,24 @@ internal static class ImageRunner
                 {
                     ct.ThrowIfCancellationRequested();
                     TilePlan.Weights(x, blend, weightX);
-                    RunWindow(model, source, mask, output, weightSum, new Window(x.Start, y.Start, x.Length, y.Length),
+                    RunWindow(model, source, feeds, output, weightSum, alpha, alphaWeightSum, new Window(x.Start, y.Start, x.Length, y.Length),
                         weightX.AsSpan(0, x.Length), weightY.AsSpan(0, y.Length), ct);
                 }
             }
-            Normalise(pack, source, output, weightSum.AsSpan(0, pixels));
+            Normalise(pack, source, output, weightSum.AsSpan(0, pixels), alpha, alphaWeightSum);
         }
         finally
         {
+            alpha?.Dispose();
+            if (alphaWeightSum is not null) ArrayPool<float>.Shared.Return(alphaWeightSum);
             ArrayPool<float>.Shared.Return(weightSum);
             ArrayPool<float>.Shared.Return(weightX);
             ArrayPool<float>.Shared.Return(weightY);
         }
     }
 
-    private static void RunWindow(ResidentModel model, FloatImage source, FloatImage? mask, FloatImage accumulator, float[] weightSum,
-        Window window, ReadOnlySpan<float> weightX, ReadOnlySpan<float> weightY, CancellationToken ct)
+    private static void RunWindow(ResidentModel model, FloatImage source, ModelFeeds feeds, FloatImage accumulator, float[] weightSum,
+        FloatImage? alpha, float[]? alphaWeightSum, Window window, ReadOnlySpan<float> weightX, ReadOnlySpan<float> weightY, CancellationToken ct)
     {
         var pack = model.Pack;
         var image = pack.Inputs.First(t => t.Role == TensorRole.Image);
@@ -64,7 +72,7 @@ internal static class ImageRunner
         }
         else
         {
-            var multiple = pack.Inputs.Aggregate(1, (m, t) => Lcm(m, t.MultipleOf));
+            var multiple = pack.Inputs.Where(t => TensorRoles.IsSpatial(t.Role)).Aggregate(1, (m, t) => Lcm(m, t.MultipleOf));
             height = ResidentModel.RoundUp(window.Height, multiple);
             width = ResidentModel.RoundUp(window.Width, multiple);
         }
@@ -79,6 +87,11 @@ internal static class ImageRunner
             {
                 var decl = pack.Inputs[i];
                 var shape = Resolve(decl, height, width);
+                if (!TensorRoles.IsSpatial(decl.Role))
+                {
+                    inputs[i] = NonSpatial(decl, shape, feeds);
+                    continue;
+                }
                 var n = (int)shape.Aggregate(1L, (a, b) => a * b);
                 buffers[i] = ArrayPool<float>.Shared.Rent(n);
                 var span = buffers[i].AsSpan(0, n);
@@ -87,8 +100,17 @@ internal static class ImageRunner
                     case TensorRole.Image:
                         TensorCodec.Encode(source, window, decl, span, height, width, resize);
                         break;
-                    case TensorRole.Mask when mask is not null:
+                    case TensorRole.Mask when feeds.Mask is { } mask:
                         TensorCodec.Encode(mask, window, decl, span, height, width, resize);
+                        break;
+                    case TensorRole.Reference:
+                        // The whole reference picture, resized to the run: a style or fill reference has no pixel
+                        // correspondence with the frame. No reference connected: the source stands in (neutral).
+                        var reference = feeds.Reference ?? source;
+                        TensorCodec.Encode(reference, new Window(0, 0, reference.Width, reference.Height), decl, span, height, width, resize: true);
+                        break;
+                    case TensorRole.State when feeds.State is { } slot && slot.Get(decl.Name, shape).Length == n:
+                        slot.Get(decl.Name, shape).CopyTo(span);
                         break;
                     default:
                         // No mask connected: nothing is masked. State: the first frame of a sequence starts from zeros.
@@ -119,15 +141,25 @@ internal static class ImageRunner
                 }
             }
 
-            var index = pack.Outputs.ToList().FindIndex(t => t.Role == TensorRole.Image);
-            var decl0 = pack.Outputs[index];
-            var oh = (int)outputShapes[index][decl0.HeightAxis];
-            var ow = (int)outputShapes[index][decl0.WidthAxis];
-            if (!resize && (oh != height || ow != width))
-                throw new ModelException(ModelErrorKind.Unusable, $"model pack '{pack.Id}': output '{decl0.Name}' is {ow}x{oh} for a {width}x{height} input; padded models must keep the size");
-            var n0 = (int)outputShapes[index].Aggregate(1L, (a, b) => a * b);
-            TensorCodec.DecodeAccumulate(buffers[inputs.Length + index].AsSpan(0, n0), decl0, oh, ow, resize, accumulator,
-                weightSum, window, weightX, weightY);
+            for (var index = 0; index < outputs.Length; index++)
+            {
+                var decl0 = pack.Outputs[index];
+                var n0 = (int)outputShapes[index].Aggregate(1L, (a, b) => a * b);
+                var data = buffers[inputs.Length + index].AsSpan(0, n0);
+                if (decl0.Role == TensorRole.State)
+                {
+                    // Recurrent packs are never tiled, so this window is the whole frame.
+                    foreach (var link in pack.Recurrent.Where(l => l.Output == decl0.Name)) feeds.State?.Set(link.Input, data, outputShapes[index]);
+                    continue;
+                }
+                var target = decl0.Role == TensorRole.Alpha ? alpha! : accumulator;
+                var sums = decl0.Role == TensorRole.Alpha ? alphaWeightSum! : weightSum;
+                var oh = (int)outputShapes[index][decl0.HeightAxis];
+                var ow = (int)outputShapes[index][decl0.WidthAxis];
+                if (!resize && (oh != height || ow != width))
+                    throw new ModelException(ModelErrorKind.Unusable, $"model pack '{pack.Id}': output '{decl0.Name}' is {ow}x{oh} for a {width}x{height} input; padded models must keep the size");
+                TensorCodec.DecodeAccumulate(data, decl0, oh, ow, resize, target, sums, window, weightX, weightY);
+            }
         }
         finally
         {
@@ -144,27 +176,68 @@ internal static class ImageRunner
     private static long[] Resolve(TensorDeclaration decl, int height, int width)
     {
         var shape = new long[decl.Shape.Count];
+        var spatial = TensorRoles.IsSpatial(decl.Role);
         for (var a = 0; a < shape.Length; a++)
         {
             var d = decl.Shape[a];
-            shape[a] = a == decl.HeightAxis ? height : a == decl.WidthAxis ? width : d.IsDynamic ? 1 : d.Fixed;
+            shape[a] = spatial && a == decl.HeightAxis ? height : spatial && a == decl.WidthAxis ? width : d.IsDynamic ? 1 : d.Fixed;
         }
         return shape;
     }
 
-    private static void Normalise(ModelPack pack, FloatImage source, FloatImage output, ReadOnlySpan<float> weightSum)
+    /// <summary>The value of a tensor that carries no picture: the seed, or the prompt text.</summary>
+    private static OrtValue NonSpatial(TensorDeclaration decl, long[] shape, ModelFeeds feeds)
     {
-        var ownAlpha = pack.Outputs.First(t => t.Role == TensorRole.Image).Channels == 4;
+        switch (decl.Role)
+        {
+            case TensorRole.Seed:
+                return OrtValue.CreateTensorValueFromMemory(new[] { feeds.Seed }, shape);
+            case TensorRole.Prompt:
+                var prompt = OrtValue.CreateTensorWithEmptyStrings(OrtAllocator.DefaultInstance, shape);
+                prompt.StringTensorSetElementAt(feeds.Prompt.AsSpan(), 0);
+                return prompt;
+            default:
+                // Point and box prompts: ResidentModel.RuntimeProblems marks such packs unusable before any run.
+                throw new ModelException(ModelErrorKind.Unusable, $"model pack: input '{decl.Name}' ({decl.Role}) is not fed by this runtime");
+        }
+    }
+
+    private static void Normalise(ModelPack pack, FloatImage source, FloatImage output, ReadOnlySpan<float> weightSum,
+        FloatImage? alpha, float[]? alphaWeightSum)
+    {
+        var image = pack.Outputs.FirstOrDefault(t => t.Role == TensorRole.Image);
+        var ownAlpha = image?.Channels == 4;
         var dst = output.Pixels;
         var src = source.Pixels;
+        var matte = alpha is null ? default : alpha.Pixels;
         for (var p = 0; p < weightSum.Length; p++)
         {
-            var w = weightSum[p];
-            var inv = w > 0 ? 1f / w : 0f;
-            dst[p * 4] *= inv;
-            dst[p * 4 + 1] *= inv;
-            dst[p * 4 + 2] *= inv;
-            dst[p * 4 + 3] = ownAlpha ? dst[p * 4 + 3] * inv : src[p * 4 + 3];
+            if (image is null)
+            {
+                // A matte-only model: the picture is the source, untouched (values above 1 included).
+                dst[p * 4] = src[p * 4];
+                dst[p * 4 + 1] = src[p * 4 + 1];
+                dst[p * 4 + 2] = src[p * 4 + 2];
+            }
+            else
+            {
+                var w = weightSum[p];
+                var inv = w > 0 ? 1f / w : 0f;
+                dst[p * 4] *= inv;
+                dst[p * 4 + 1] *= inv;
+                dst[p * 4 + 2] *= inv;
+            }
+            if (alphaWeightSum is not null)
+            {
+                // The matte is coverage of the subject; a pixel the source already made transparent stays so.
+                var w = alphaWeightSum[p];
+                dst[p * 4 + 3] = (w > 0 ? matte[p * 4] / w : 0f) * src[p * 4 + 3];
+            }
+            else
+            {
+                var w = weightSum[p];
+                dst[p * 4 + 3] = ownAlpha ? dst[p * 4 + 3] * (w > 0 ? 1f / w : 0f) : src[p * 4 + 3];
+            }
         }
     }
 

@@ -38,7 +38,7 @@ public static class TensorCodec
                 for (var c = 0; c < channels; c++)
                 {
                     var v = decl.Role == TensorRole.Mask ? rgba[0] : Pick(rgba, channels, c);
-                    var colour = decl.Role == TensorRole.Image && !(channels == 4 && c == 3);
+                    var colour = (decl.Role is TensorRole.Image or TensorRole.Reference) && !(channels == 4 && c == 3);
                     tensor[Index(decl.Layout, channels, height, width, c, ty, tx)] = EncodeValue(v, c, decl, colour);
                 }
             }

@@ -82,6 +82,9 @@ public sealed class ModelRegistry : IDisposable
 
     public ModelRegistryOptions Options { get; }
 
+    /// <summary>Recurrent state per (pack, effect instance); a pack's states go when it is evicted or unloaded.</summary>
+    public RecurrentStates States { get; } = new();
+
     /// <summary>Bytes counted against the budget by resident (and loading) models.</summary>
     public long ResidentBytes
     {
@@ -351,6 +354,8 @@ public sealed class ModelRegistry : IDisposable
     // Called under the lock.
     private void Evict(Entry e)
     {
+        // State made by a session that is going away must not feed the next one (the pack may have changed on disk).
+        States.Drop(e.Id);
         if (e.Model is { } model)
         {
             e.Model = null;

@@ -110,17 +110,26 @@ public sealed class ResidentModel : IDisposable
     /// Runs the model over a whole frame: <paramref name="source"/> feeds the image input, <paramref name="mask"/>
     /// (hole value in its red channel) the mask input; the decoded image output lands in <paramref name="output"/>.
     /// </summary>
-    public void Run(FloatImage source, FloatImage? mask, FloatImage output, CancellationToken ct)
+    public void Run(FloatImage source, FloatImage? mask, FloatImage output, CancellationToken ct) =>
+        RunWith(source, new ModelFeeds { Mask = mask }, output, ct);
+
+    /// <summary>
+    /// Runs the model over a whole frame with every input a contract can feed (<paramref name="feeds"/>): the image
+    /// output lands in <paramref name="output"/>'s colour, an alpha output in its alpha, state outputs in the slot.
+    /// </summary>
+    public void RunWith(FloatImage source, ModelFeeds feeds, FloatImage output, CancellationToken ct)
     {
-        ImageRunner.Run(this, source, mask, output, ct);
+        ImageRunner.Run(this, source, feeds, output, ct);
         Interlocked.Increment(ref _runs);
     }
 
     /// <summary>What the pack cannot do in this runtime even though its manifest is well-formed.</summary>
     internal static IEnumerable<string> RuntimeProblems(ModelPack pack)
     {
-        foreach (var t in pack.Inputs.Concat(pack.Outputs).Where(t => t.ElementType != TensorElement.Float32))
-            yield return $"tensor '{t.Name}' is {t.ElementType.ToString().ToLowerInvariant()}; this runtime feeds and reads float32 tensors only";
+        foreach (var t in pack.Inputs.Concat(pack.Outputs).Where(t => TensorRoles.IsSpatial(t.Role) && t.ElementType != TensorElement.Float32))
+            yield return $"tensor '{t.Name}' is {t.ElementType.ToString().ToLowerInvariant()}; this runtime feeds and reads float32 tensors only (int64 seeds and string prompts aside)";
+        foreach (var t in pack.Inputs.Where(t => t.Role is TensorRole.Points or TensorRole.Box))
+            yield return $"input '{t.Name}' ({t.Role.ToString().ToLowerInvariant()} prompt): this runtime does not feed point or box prompts yet, so {pack.Contract ?? "this"} packs cannot run here";
         var known = pack.Inputs.SelectMany(t => t.Shape).Where(d => d.IsDynamic).Select(d => d.Symbol!).ToHashSet(StringComparer.Ordinal);
         foreach (var t in pack.Outputs)
         {
@@ -132,7 +141,7 @@ public sealed class ResidentModel : IDisposable
     private void WarmUp(CancellationToken ct)
     {
         var image = Pack.Inputs.First(t => t.Role == TensorRole.Image);
-        var multiple = Math.Max(1, Pack.Inputs.Max(t => t.MultipleOf));
+        var multiple = Math.Max(1, Pack.Inputs.Where(t => TensorRoles.IsSpatial(t.Role)).Max(t => t.MultipleOf));
         var size = image.FixedSpatial ? (int)image.Shape[image.HeightAxis].Fixed : Pack.Tiling?.Tile ?? RoundUp(64, multiple);
         var width = image.FixedSpatial ? (int)image.Shape[image.WidthAxis].Fixed : size;
         using var source = new FloatImage(width, size);
@@ -140,7 +149,8 @@ public sealed class ResidentModel : IDisposable
         using var output = new FloatImage(width, size);
         source.Pixels.Fill(0.5f);
         mask.Pixels.Clear();
-        ImageRunner.Run(this, source, mask, output, ct);
+        // The warm-up's state goes nowhere: no slot, so every instance's first frame starts from zeros.
+        ImageRunner.Run(this, source, new ModelFeeds { Mask = mask }, output, ct);
     }
 
     internal static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;

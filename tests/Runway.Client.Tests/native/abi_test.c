@@ -23,12 +23,18 @@ _Static_assert(sizeof(rw_error) == 1028, "rw_error layout");
 _Static_assert(sizeof(rw_image) == 48, "rw_image layout");
 _Static_assert(sizeof(rw_param) == 56, "rw_param layout");
 _Static_assert(offsetof(rw_param, values) == 16 && offsetof(rw_param, text) == 48, "rw_param offsets");
-_Static_assert(sizeof(rw_render_request) == 152, "rw_render_request layout");
+_Static_assert(sizeof(rw_render_request) == 184, "rw_render_request layout");
 _Static_assert(offsetof(rw_render_request, window) == 32 && offsetof(rw_render_request, source) == 80 &&
                offsetof(rw_render_request, abort_fn) == 120, "rw_render_request offsets");
 /* Fields appended after the first layout start where that layout ended (136 bytes). */
 _Static_assert(offsetof(rw_render_request, neighbours) == 136 && offsetof(rw_render_request, neighbour_count) == 144,
                "rw_render_request appended fields");
+/* Appended second: named clips and the source range, after the neighbour fields' 152 bytes. */
+_Static_assert(offsetof(rw_render_request, clips) == 152 && offsetof(rw_render_request, clip_count) == 160 &&
+                   offsetof(rw_render_request, has_source_range) == 164 && offsetof(rw_render_request, source_first) == 168 &&
+                   offsetof(rw_render_request, source_last) == 176,
+               "rw_render_request second appended fields");
+_Static_assert(sizeof(rw_named_image) == 16 && offsetof(rw_named_image, image) == 8, "rw_named_image layout");
 _Static_assert(sizeof(rw_frame) == 24 && offsetof(rw_frame, source) == 8 && offsetof(rw_frame, mask) == 16, "rw_frame layout");
 
 typedef int32_t (*abi_version_fn)(void);
@@ -205,6 +211,31 @@ int main(int argc, char** argv) {
         rw_render_request missing = temporal;
         missing.neighbours = NULL;
         if (p_render(client, &missing, &err) != RW_ERR_INVALID_ARGUMENT) FAIL("neighbour_count without frames gave %d", err.code);
+
+        /* Named clips and the source range reach the daemon: inpaint declares no "Plate" clip, so the daemon refuses
+           it by name; a caller built against the second layout (struct_size 152) sends none and renders; a reversed
+           source range is refused; a proper one renders. */
+        rw_named_image plate = { "Plate", &before.view };
+        rw_render_request with_clip = temporal;
+        with_clip.clips = &plate;
+        with_clip.clip_count = 1;
+        if (p_render(client, &with_clip, &err) != RW_ERR_INVALID_ARGUMENT || strstr(err.message, "'Plate'") == NULL)
+            FAIL("undeclared clip gave %d '%s'", err.code, err.message);
+        rw_render_request second_layout = with_clip;
+        second_layout.struct_size = 152;
+        if (p_render(client, &second_layout, &err) != RW_OK) FAIL("render with the second layout's struct_size: %d %s", err.code, err.message);
+        rw_render_request clips_missing = temporal;
+        clips_missing.clip_count = 1;
+        if (p_render(client, &clips_missing, &err) != RW_ERR_INVALID_ARGUMENT) FAIL("clip_count without clips gave %d", err.code);
+        rw_render_request ranged = temporal;
+        ranged.has_source_range = 1;
+        ranged.source_first = 9;
+        ranged.source_last = 0;
+        if (p_render(client, &ranged, &err) != RW_ERR_INVALID_ARGUMENT || strstr(err.message, "source range") == NULL)
+            FAIL("reversed source range gave %d '%s'", err.code, err.message);
+        ranged.source_first = 0;
+        ranged.source_last = 9;
+        if (p_render(client, &ranged, &err) != RW_OK) FAIL("render with a source range: %d %s", err.code, err.message);
         free(mask.memory);
         free(before.memory);
         free(filled.memory);

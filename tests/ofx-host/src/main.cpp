@@ -82,7 +82,8 @@ int main(int argc, char** argv) {
         code = ofxhost::runRenderCommand({args.begin() + 1, args.end()});
     } else {
         std::fprintf(stderr, "usage: ofx-host list | test <case> | describe | render --effect <id> --input <pam|dir> "
-                             "[--mask <pam|dir>] --output <pam|dir> [--set name=value]... [--plugin-path dirs] "
+                             "[--mask <pam|dir>] --output <pam|dir> [--set name=value]... [--clip Name=<pam|dir>]... "
+                             "[--frames first..last] [--plugin-path dirs] "
                              "[--depth byte|short|half|float] [--context Filter|General]\n");
     }
     // Leave without running static destructors: the plugin's client runtime may still own threads.

@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <stdexcept>
 
 namespace fs = std::filesystem;
@@ -30,7 +31,30 @@ struct Options {
     std::string depth = kOfxBitDepthFloat;
     std::string context = kOfxImageEffectContextGeneral;
     std::vector<std::pair<std::string, std::string>> sets;
+    std::vector<std::pair<std::string, std::string>> clips; // --clip Name=<pam|dir>
+    std::optional<std::pair<int, int>> times;                // --frames first..last (default: every input frame)
 };
+
+std::pair<std::string, std::string> splitAssignment(const std::string& option, const std::string& kv) {
+    const auto eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0) throw std::invalid_argument(option + " wants name=value, got '" + kv + "'");
+    return {kv.substr(0, eq), kv.substr(eq + 1)};
+}
+
+std::pair<int, int> parseTimes(const std::string& text) {
+    const auto dots = text.find("..");
+    try {
+        if (dots == std::string::npos) {
+            const int t = std::stoi(text);
+            return {t, t};
+        }
+        const int first = std::stoi(text.substr(0, dots)), last = std::stoi(text.substr(dots + 2));
+        if (last < first) throw std::invalid_argument("empty");
+        return {first, last};
+    } catch (const std::exception&) {
+        throw std::invalid_argument("--frames wants first..last (whole frames, may lie outside the input), got '" + text + "'");
+    }
+}
 
 Options parse(const std::vector<std::string>& args) {
     Options o;
@@ -56,10 +80,11 @@ Options parse(const std::vector<std::string>& args) {
             else if (d == "float") o.depth = kOfxBitDepthFloat;
             else throw std::invalid_argument("--depth wants byte, short, half or float");
         } else if (a == "--set") {
-            const std::string kv = value();
-            const auto eq = kv.find('=');
-            if (eq == std::string::npos) throw std::invalid_argument("--set wants name=value, got '" + kv + "'");
-            o.sets.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
+            o.sets.push_back(splitAssignment(a, value()));
+        } else if (a == "--clip") {
+            o.clips.push_back(splitAssignment(a, value()));
+        } else if (a == "--frames") {
+            o.times = parseTimes(value());
         } else {
             throw std::invalid_argument("unknown option '" + a + "'");
         }
@@ -141,7 +166,9 @@ int runRenderCommand(const std::vector<std::string>& args) {
             if (masks.size() != 1 && masks.size() != inputs.size())
                 throw std::runtime_error(std::to_string(masks.size()) + " mask frames for " + std::to_string(inputs.size()) + " input frames");
         }
-        const bool outputIsDir = fs::is_directory(o.input) || fs::is_directory(o.output) || o.output.back() == '/';
+        const auto [firstTime, lastTime] = o.times.value_or(std::make_pair(0, static_cast<int>(inputs.size()) - 1));
+        const size_t renders = static_cast<size_t>(lastTime - firstTime + 1);
+        const bool outputIsDir = renders > 1 || fs::is_directory(o.output) || o.output.back() == '/';
         if (outputIsDir) fs::create_directories(o.output);
 
         auto binary = loadPluginBinary(o.pluginPath, o.effect);
@@ -153,41 +180,64 @@ int runRenderCommand(const std::vector<std::string>& args) {
             if (c->props.getInt(kOfxImageClipPropIsMask).value_or(0) != 0) maskClip = c.get();
         if (!masks.empty() && maskClip == nullptr) throw std::runtime_error(o.effect + " has no mask clip");
 
+        // Like a host with the whole clip on its timeline: every input frame at its index, the Source clip's frame
+        // range 0..n-1, so temporal effects fetch real neighbours and extending effects can render past the end.
+        const PamImage first = readPam(inputs[0]);
+        Clip& source = instance.clip(kOfxImageEffectSimpleSourceClipName);
+        for (size_t i = 0; i < inputs.size(); ++i)
+            source.frames[static_cast<double>(i)] = i == 0 ? toImage(first, o.depth, false) : toImage(readPam(inputs[i]), o.depth, false);
+        instance.setInput(source.name, source.frames[0]);
+        source.props.setDouble(kOfxImageEffectPropFrameRange, {0.0, static_cast<double>(inputs.size() - 1)});
+        if (maskClip != nullptr) {
+            for (size_t i = 0; i < masks.size(); ++i) maskClip->frames[static_cast<double>(i)] = toImage(readPam(masks[i]), o.depth, true);
+            if (masks.size() == 1) maskClip->frames.clear(); // one still for every frame
+            instance.setInput(maskClip->name, masks.empty() ? nullptr : toImage(readPam(masks[0]), o.depth, true), !masks.empty());
+        }
+        // Other input clips (e.g. Reference): one file is a still for every frame, a folder is matched by index.
+        for (const auto& [name, path] : o.clips) {
+            Clip* clip = instance.effect().findClip(name);
+            if (clip == nullptr || name == kOfxImageEffectSimpleSourceClipName || name == kOfxImageEffectOutputClipName)
+                throw std::runtime_error(o.effect + " has no input clip '" + name + "' besides Source");
+            const auto files = frames(path);
+            if (files.size() != 1 && files.size() != inputs.size())
+                throw std::runtime_error(std::to_string(files.size()) + " frames for clip '" + name + "' but " +
+                                         std::to_string(inputs.size()) + " input frames");
+            if (files.size() > 1)
+                for (size_t i = 0; i < files.size(); ++i) clip->frames[static_cast<double>(i)] = toImage(readPam(files[i]), o.depth, false);
+            instance.setInput(name, files.size() > 1 ? clip->frames[0] : toImage(readPam(files[0]), o.depth, false));
+        }
+
+        const OfxStatus st = instance.create();
+        if (st != kOfxStatOK) throw std::runtime_error("create instance failed with status " + std::to_string(st));
         const auto values = choiceValues(binary->path(), o.effect);
-        for (size_t i = 0; i < inputs.size(); ++i) {
-            const PamImage pam = readPam(inputs[i]);
-            instance.setInput(kOfxImageEffectSimpleSourceClipName, toImage(pam, o.depth, false));
-            if (maskClip != nullptr) {
-                if (masks.empty()) instance.setInput(maskClip->name, nullptr, false);
-                else instance.setInput(maskClip->name, toImage(readPam(masks[masks.size() == 1 ? 0 : i]), o.depth, true));
-            }
-            if (i == 0) {
-                const OfxStatus st = instance.create();
-                if (st != kOfxStatOK) throw std::runtime_error("create instance failed with status " + std::to_string(st));
-                for (const auto& [name, text] : o.sets) {
-                    const auto it = values.find(name);
-                    instance.setParam(name, text, it != values.end() ? it->second : std::vector<std::string>{});
-                }
-                PropertySet prefs;
-                instance.clipPreferences(prefs);
-                instance.beginSequence(0, static_cast<double>(inputs.size() - 1), false);
-            }
+        for (const auto& [name, text] : o.sets) {
+            const auto it = values.find(name);
+            instance.setParam(name, text, it != values.end() ? it->second : std::vector<std::string>{});
+        }
+        PropertySet prefs;
+        instance.clipPreferences(prefs);
+        instance.beginSequence(firstTime, lastTime, false);
+        for (int t = firstTime; t <= lastTime; ++t) {
             RenderCall call;
-            call.time = static_cast<double>(i);
-            call.output = std::make_shared<TestImage>(OfxRectI{0, 0, pam.width, pam.height}, o.depth, kOfxImageComponentRGBA);
+            call.time = static_cast<double>(t);
+            call.output = std::make_shared<TestImage>(OfxRectI{0, 0, first.width, first.height}, o.depth, kOfxImageComponentRGBA);
             const RenderOutcome r = instance.renderFrame(call);
             if (r.status != kOfxStatOK) {
                 std::string text;
                 for (const auto& m : currentHost().messages()) text += "\n  " + m.text;
-                throw std::runtime_error("frame " + inputs[i] + " failed with status " + std::to_string(r.status) + text);
+                throw std::runtime_error("frame " + std::to_string(t) + " failed with status " + std::to_string(r.status) + text);
             }
-            const std::string target = outputIsDir ? (fs::path(o.output) / fs::path(inputs[i]).filename()).string() : o.output;
-            writePam(target, toPam(*call.output, pam.maxval));
-            std::printf("frame %zu/%zu  %s -> %s  (%.0f ms%s)\n", i + 1, inputs.size(), inputs[i].c_str(), target.c_str(),
-                        r.seconds * 1000, r.identity ? ", identity" : "");
+            const bool inside = t >= 0 && static_cast<size_t>(t) < inputs.size();
+            char name[64];
+            std::snprintf(name, sizeof name, "frame_%05d.pam", t);
+            const std::string target = !outputIsDir ? o.output
+                                       : (fs::path(o.output) / (inside ? fs::path(inputs[static_cast<size_t>(t)]).filename() : fs::path(name))).string();
+            writePam(target, toPam(*call.output, first.maxval));
+            std::printf("frame %d (%d..%d)  -> %s  (%.0f ms%s)\n", t, firstTime, lastTime, target.c_str(), r.seconds * 1000,
+                        r.identity ? ", identity" : "");
             std::fflush(stdout);
         }
-        instance.endSequence(0, static_cast<double>(inputs.size() - 1), false);
+        instance.endSequence(firstTime, lastTime, false);
         return 0;
     } catch (const std::exception& ex) {
         std::fprintf(stderr, "ofx-host render: %s\n", ex.what());

@@ -238,6 +238,10 @@ OfxStatus EffectInstance::framesNeeded(OfxTime time, PropertySet& out) {
     return session_.call(kOfxImageEffectActionGetFramesNeeded, effect_.handle(), &in, &out);
 }
 
+OfxStatus EffectInstance::timeDomain(PropertySet& out) {
+    return session_.call(kOfxImageEffectActionGetTimeDomain, effect_.handle(), nullptr, &out);
+}
+
 OfxStatus EffectInstance::isIdentity(const RenderCall& call, PropertySet& out) {
     PropertySet in;
     const OfxRectI w = call.window.value_or(call.output->bounds());
@@ -286,11 +290,15 @@ RenderOutcome EffectInstance::renderFrame(const RenderCall& call) {
     const Clip* source = effect_.findClip(kOfxImageEffectSimpleSourceClipName);
     if (id == kOfxStatOK && source != nullptr && source->image != nullptr &&
         identityOut.getString(kOfxPropName).value_or("") == kOfxImageEffectSimpleSourceClipName) {
-        // The host's side of identity: show the named clip's pixels inside the window.
+        // The host's side of identity: show the named clip's pixels at the time the plugin named, inside the window.
+        std::shared_ptr<TestImage> shown = source->image;
+        if (const auto at = source->frames.find(identityOut.getDouble(kOfxPropTime).value_or(call.time)); at != source->frames.end())
+            shown = at->second;
+        outcome.identityTime = identityOut.getDouble(kOfxPropTime).value_or(call.time);
         for (int y = w.y1; y < w.y2; ++y)
             for (int x = w.x1; x < w.x2; ++x)
                 if (call.output->contains(x, y))
-                    call.output->set(x, y, source->image->contains(x, y) ? source->image->get(x, y) : Rgba{0, 0, 0, 0});
+                    call.output->set(x, y, shown->contains(x, y) ? shown->get(x, y) : Rgba{0, 0, 0, 0});
         outcome.identity = true;
     } else {
         PropertySet in;

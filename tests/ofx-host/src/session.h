@@ -73,6 +73,7 @@ struct RenderCall {
 struct RenderOutcome {
     OfxStatus status = kOfxStatOK;
     bool identity = false; // the plugin said identity and the host copied the source
+    double identityTime = 0; // with identity: the time of the source frame the plugin named
     double seconds = 0;
 };
 
@@ -94,6 +95,8 @@ public:
     OfxStatus clipPreferences(PropertySet& out);
     OfxStatus regionsOfInterest(OfxTime time, const OfxRectD& roi, double scale, PropertySet& out);
     OfxStatus framesNeeded(OfxTime time, PropertySet& out);
+    /// kOfxImageEffectActionGetTimeDomain (General context): out kOfxImageEffectPropFrameRange.
+    OfxStatus timeDomain(PropertySet& out);
     OfxStatus isIdentity(const RenderCall& call, PropertySet& out);
     /// RoI, frames needed, identity, then render (or the host's own copy when identity). Thread-safe.
     RenderOutcome renderFrame(const RenderCall& call);

@@ -1,0 +1,86 @@
+using Runway.Effects;
+using Runway.Effects.Definitions;
+using Runway.Effects.Engines.Synthesis;
+using Runway.Effects.Pixels;
+using Spectre.Console;
+
+namespace Runway.Benchmarks;
+
+/// <summary>
+/// <c>runway-bench --generative-fill</c>: the classical generative fill engine in process on a 1080p RGBA float frame
+/// with a centred ellipse covering ~10% of the frame — final quality, final in temporal mode (fills the previous frame
+/// too, unless cached, and estimates flow) and the interactive draft path (target ≤ 150 ms), next to a memcpy of the
+/// same frame measured in the same run.
+/// </summary>
+public static class GenerativeFillBench
+{
+    /// <summary>Figures for one configuration.</summary>
+    public sealed record Figures(string Configuration, double MedianMs, double FramesPerSecond);
+
+    public static int Run(bool quick, bool json)
+    {
+        const int w = 1920, h = 1080;
+        using var current = Frame(w, h, 0);
+        using var previous = Frame(w, h, 3);
+        using var output = new FloatImage(w, h);
+        // 10% of 1920×1080 as an ellipse: π/4 · a · b = 207 360 → 600 × 440.
+        ParamSet Params(bool temporal) => ParamSet.Bind(GenerativeFillDefinition.Definition, new Dictionary<string, object>
+        {
+            [GenerativeFillDefinition.ParamMaskSource] = GenerativeFillDefinition.MaskEllipse,
+            [GenerativeFillDefinition.ParamCenter] = new[] { 960.0, 540.0 },
+            [GenerativeFillDefinition.ParamSize] = new[] { 600.0, 440.0 },
+            [GenerativeFillDefinition.ParamTemporal] = temporal,
+        });
+        EffectFrame Make(ParamSet p, bool interactive) => new(current, null, output, p, 10, 1, interactive, "bench")
+        {
+            Neighbours = [new TimedImage(9, previous, null)],
+        };
+        var runs = quick ? 2 : 5;
+        var results = new List<Figures>();
+        void Measure(string name, Func<EffectFrame> frame)
+        {
+            // A fresh engine per run for the uncached figures, so the previous frame's field is really computed.
+            var t = Stopwatches.Measure(() => new GenerativeFillEngine().Render(frame(), CancellationToken.None), runs, warmup: 1);
+            results.Add(new Figures(name, t.MedianMs, 1000 / t.MedianMs));
+        }
+        Measure("final", () => Make(Params(false), false));
+        Measure("final + temporal (previous frame uncached)", () => Make(Params(true), false));
+        Measure("draft (interactive)", () => Make(Params(false), true));
+        Measure("draft + temporal (interactive)", () => Make(Params(true), true));
+        var memcpy = Stopwatches.Measure(() => current.Pixels.CopyTo(output.Pixels), runs);
+        var draftMs = results[2].MedianMs;
+        if (json)
+        {
+            Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(new { size = "1080p", hole = "10% ellipse", results, memcpyMs = memcpy.MedianMs, draftTargetMs = 150 }));
+        }
+        else
+        {
+            var table = new Table().AddColumns("1080p generative fill (10% hole)", "median ms", "frames/s", "× memcpy");
+            foreach (var r in results)
+                table.AddRow(r.Configuration, $"{r.MedianMs:0.0}", $"{r.FramesPerSecond:0.00}", $"{r.MedianMs / memcpy.MedianMs:0}");
+            AnsiConsole.Write(table);
+            AnsiConsole.MarkupLine($"memcpy of the frame: {memcpy.MedianMs:0.00} ms; draft target ≤ 150 ms: {(draftMs <= 150 ? "[green]met[/]" : "[red]missed[/]")}");
+        }
+        return draftMs <= 150 ? 0 : 1;
+    }
+
+    /// <summary>Textured photo-like frame with HDR highlights, shifted by <paramref name="shift"/> pixels (camera pan).</summary>
+    private static FloatImage Frame(int w, int h, int shift)
+    {
+        var image = new FloatImage(w, h);
+        for (var y = 0; y < h; y++)
+        {
+            var row = image.Row(y);
+            for (var x = 0; x < w; x++)
+            {
+                var u = x + shift;
+                row[x * 4] = 0.1f + 0.6f * u / w + (u / 24 % 2) * 0.05f;
+                row[x * 4 + 1] = 0.2f + 0.4f * y / h + ((u * 7 + y * 13) % 31) / 620f;
+                row[x * 4 + 2] = 0.3f + 0.2f * MathF.Sin(u * 0.01f) * MathF.Cos(y * 0.013f);
+                row[x * 4 + 3] = 1f;
+                if ((u - 1300) * (u - 1300) + (y - 300) * (y - 300) < 2500) row[x * 4] = row[x * 4 + 1] = row[x * 4 + 2] = 4f;
+            }
+        }
+        return image;
+    }
+}

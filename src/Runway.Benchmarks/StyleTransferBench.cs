@@ -1,0 +1,99 @@
+using Runway.Effects;
+using Runway.Effects.Definitions;
+using Runway.Effects.Engines.Style;
+using Runway.Effects.Pixels;
+using Spectre.Console;
+
+namespace Runway.Benchmarks;
+
+/// <summary>
+/// <c>runway-bench --style</c>: the classical style transfer engine in process on a 1080p RGBA float frame with a
+/// reference clip — final quality (covariance colour transfer + stylize texture), final with temporal stabilisation
+/// (re-stylises the previous frame and estimates flow both ways), and the interactive draft path (target ≤ 150 ms),
+/// next to a memcpy of the same frame measured in the same run.
+/// </summary>
+public static class StyleTransferBench
+{
+    /// <summary>Figures for one configuration.</summary>
+    public sealed record Figures(string Configuration, double MedianMs, double FramesPerSecond);
+
+    public static int Run(bool quick, bool json)
+    {
+        const int w = 1920, h = 1080;
+        using var current = Frame(w, h, 0);
+        using var previous = Frame(w, h, 3);
+        using var reference = Reference();
+        using var output = new FloatImage(w, h);
+        var engine = new StyleTransferEngine();
+        var stylise = ParamSet.Bind(StyleTransferDefinition.Definition, new Dictionary<string, object> { [StyleTransferDefinition.ParamTemporal] = 0.0 });
+        var stabilised = ParamSet.Bind(StyleTransferDefinition.Definition, new Dictionary<string, object>());
+        var clips = new Dictionary<string, FloatImage> { [StyleTransferDefinition.ClipReference] = reference };
+        EffectFrame Make(ParamSet p, bool interactive) => new(current, null, output, p, 10, 1, interactive, "bench")
+        {
+            Clips = clips,
+            Neighbours = [new TimedImage(9, previous, null)],
+        };
+        var runs = quick ? 3 : 8;
+        var results = new List<Figures>();
+        void Measure(string name, EffectFrame frame)
+        {
+            var t = Stopwatches.Measure(() => engine.Render(frame, CancellationToken.None), runs);
+            results.Add(new Figures(name, t.MedianMs, 1000 / t.MedianMs));
+        }
+        Measure("final", Make(stylise, false));
+        Measure("final + stabilisation", Make(stabilised, false));
+        Measure("draft (interactive)", Make(stabilised, true));
+        var memcpy = Stopwatches.Measure(() => current.Pixels.CopyTo(output.Pixels), runs);
+        var draftMs = results[^1].MedianMs;
+        if (json)
+        {
+            Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(new { size = "1080p", results, memcpyMs = memcpy.MedianMs, draftTargetMs = 150 }));
+        }
+        else
+        {
+            var table = new Table().AddColumns("1080p style transfer", "median ms", "frames/s", "× memcpy");
+            foreach (var r in results)
+                table.AddRow(r.Configuration, $"{r.MedianMs:0.0}", $"{r.FramesPerSecond:0.00}", $"{r.MedianMs / memcpy.MedianMs:0}");
+            AnsiConsole.Write(table);
+            AnsiConsole.MarkupLine($"memcpy of the frame: {memcpy.MedianMs:0.00} ms; draft target ≤ 150 ms: {(draftMs <= 150 ? "[green]met[/]" : "[red]missed[/]")}");
+        }
+        return draftMs <= 150 ? 0 : 1;
+    }
+
+    /// <summary>A textured gradient with HDR highlights, shifted by <paramref name="shift"/> pixels (camera pan).</summary>
+    private static FloatImage Frame(int w, int h, int shift)
+    {
+        var image = new FloatImage(w, h);
+        for (var y = 0; y < h; y++)
+        {
+            var row = image.Row(y);
+            for (var x = 0; x < w; x++)
+            {
+                var u = x + shift;
+                row[x * 4] = 0.1f + 0.6f * u / w + (u / 24 % 2) * 0.05f;
+                row[x * 4 + 1] = 0.2f + 0.4f * y / h + ((u * 7 + y * 13) % 31) / 620f;
+                row[x * 4 + 2] = 0.3f + 0.2f * MathF.Sin(u * 0.01f) * MathF.Cos(y * 0.013f);
+                row[x * 4 + 3] = 1f;
+                if ((u - 1300) * (u - 1300) + (y - 300) * (y - 300) < 2500) row[x * 4] = row[x * 4 + 1] = row[x * 4 + 2] = 4f;
+            }
+        }
+        return image;
+    }
+
+    private static FloatImage Reference() =>
+        Fill(new FloatImage(512, 384), (x, y) => (0.6f + 0.3f * x / 512f, 0.25f + 0.2f * y / 384f, 0.05f + 0.1f * ((x / 16 + y / 16) % 2)));
+
+    private static FloatImage Fill(FloatImage image, Func<int, int, (float R, float G, float B)> colour)
+    {
+        for (var y = 0; y < image.Height; y++)
+        {
+            var row = image.Row(y);
+            for (var x = 0; x < image.Width; x++)
+            {
+                var (r, g, b) = colour(x, y);
+                (row[x * 4], row[x * 4 + 1], row[x * 4 + 2], row[x * 4 + 3]) = (r, g, b, 1f);
+            }
+        }
+        return image;
+    }
+}

@@ -1,0 +1,162 @@
+using System.Globalization;
+using Runway.Effects.Definitions;
+using Runway.Effects.Engines.Temporal;
+using Runway.Effects.Pixels;
+
+namespace Runway.Effects.Engines.Style;
+
+/// <summary>
+/// Classical (CPU) engine of <see cref="StyleTransferDefinition"/>: colour transfer toward the reference in Oklab
+/// (<see cref="ColourTransfer"/>), texture stylisation (<see cref="TextureStylizer"/>), preserve-colour/luminance in
+/// Oklab, and temporal stabilisation against the previous source frame (<see cref="TemporalStabilizer"/>).
+/// </summary>
+/// <remarks>
+/// Order independence: the previous frame's result is not remembered from an earlier render; it is re-rendered here
+/// from the previous source frame in <see cref="EffectFrame.Neighbours"/>, so a frame's output depends only on its own
+/// and its predecessor's pixels and the params. Interactive renders take the draft path: texture at reduced size,
+/// fewer colour samples, no stabilisation.
+/// </remarks>
+public sealed class StyleTransferEngine : IEffect
+{
+    /// <summary>Engine name reported in results.</summary>
+    public const string Name = "classical/opencv-style";
+
+    /// <summary>Source pixels sampled for colour statistics per frame (final, draft).</summary>
+    public const int SourceSamples = 120_000, DraftSourceSamples = 30_000;
+
+    private readonly ReferenceCache _references = new();
+
+    public EffectDefinition Definition => StyleTransferDefinition.Definition;
+
+    public EffectResult Render(EffectFrame frame, CancellationToken cancellationToken)
+    {
+        var source = frame.Source;
+        var output = frame.Output;
+        if (output.Width != source.Width || output.Height != source.Height)
+            throw new ArgumentException($"output is {output.Width}x{output.Height}, source is {source.Width}x{source.Height}", nameof(frame));
+        cancellationToken.ThrowIfCancellationRequested();
+        var p = frame.Params;
+        var notes = new List<string>();
+
+        var reference = ResolveReference(frame, notes);
+        Stylise(source, output, p, reference, frame.RenderScale, frame.Interactive, notes, cancellationToken);
+
+        var strength = (float)p.Double(StyleTransferDefinition.ParamTemporal);
+        if (strength > 0 && !frame.Interactive)
+        {
+            var previous = frame.Neighbours
+                .Where(n => n.Time < frame.Time - 1e-9 && n.Source.Width == source.Width && n.Source.Height == source.Height)
+                .OrderByDescending(n => n.Time)
+                .FirstOrDefault();
+            if (previous is null)
+            {
+                notes.Add("stabilisation: no previous frame (first frame or a still)");
+            }
+            else
+            {
+                using var previousStyled = new FloatImage(source.Width, source.Height);
+                Stylise(previous.Source, previousStyled, p, reference, frame.RenderScale, interactive: false, notes: null, cancellationToken);
+                var stats = TemporalStabilizer.Blend(source, output, previous.Source, previousStyled, strength, FlowSettings.Medium, cancellationToken);
+                notes.Add(string.Create(CultureInfo.InvariantCulture,
+                    $"stabilised with frame {previous.Time}: motion reliable on {stats.Reliable:P0}, mean blend {stats.MeanWeight:0.00}"));
+            }
+        }
+        else if (strength > 0)
+        {
+            notes.Add("draft: stabilisation skipped");
+        }
+        return new EffectResult(Name, notes);
+    }
+
+    private ColourStatistics? ResolveReference(EffectFrame frame, List<string> notes)
+    {
+        if (frame.Clips.TryGetValue(StyleTransferDefinition.ClipReference, out var clip))
+        {
+            notes.Add($"reference: {StyleTransferDefinition.ClipReference} clip ({clip.Width}x{clip.Height})");
+            return _references.ForImage(clip);
+        }
+        var path = frame.Params.String(StyleTransferDefinition.ParamReferencePath).Trim();
+        if (path.Length == 0)
+        {
+            notes.Add("no reference: colour transfer skipped");
+            return null;
+        }
+        try
+        {
+            var stats = _references.ForFile(path);
+            notes.Add($"reference: {Path.GetFileName(path)}");
+            return stats;
+        }
+        catch (Exception e) when (e is FileNotFoundException or FormatException or IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            // A missing or unreadable file is the request's problem, reported to the host as an invalid param.
+            throw new ParamException($"reference image '{path}': {e.Message}");
+        }
+    }
+
+    /// <summary>Colour, texture and preserve options: everything but stabilisation, for one frame.</summary>
+    private static void Stylise(FloatImage source, FloatImage output, ParamSet p, ColourStatistics? reference, double renderScale,
+        bool interactive, List<string>? notes, CancellationToken ct)
+    {
+        var method = p.Choice(StyleTransferDefinition.ParamColourMethod);
+        var colourStrength = (float)p.Double(StyleTransferDefinition.ParamColourStrength);
+        if (reference is not null && method != StyleTransferDefinition.ColourNone && colourStrength > 0)
+        {
+            var own = ColourStatistics.Measure(source, interactive ? DraftSourceSamples : SourceSamples,
+                quantiles: method == StyleTransferDefinition.ColourHistogram);
+            ColourTransfer.Create(method, own, reference).Apply(source, output, colourStrength, ct);
+            notes?.Add(string.Create(CultureInfo.InvariantCulture, $"colour: {method} in Oklab, strength {colourStrength:0.##}"));
+        }
+        else
+        {
+            source.CopyTo(output);
+        }
+        ct.ThrowIfCancellationRequested();
+
+        var texture = p.Choice(StyleTransferDefinition.ParamTexture);
+        var textureStrength = (float)p.Double(StyleTransferDefinition.ParamTextureStrength);
+        if (texture != StyleTransferDefinition.TextureNone && textureStrength > 0)
+        {
+            var sigma = p.Double(StyleTransferDefinition.ParamTextureSize) * renderScale;
+            TextureStylizer.Apply(output, texture, textureStrength, sigma, interactive, ct);
+            notes?.Add(string.Create(CultureInfo.InvariantCulture,
+                $"texture: {texture}, strength {textureStrength:0.##}, tone-mapped 8-bit domain{(interactive ? $" at ≤{TextureStylizer.DraftMaxSide} px (draft)" : "")}"));
+        }
+
+        var keepColour = p.Boolean(StyleTransferDefinition.ParamPreserveColour);
+        var keepLuminance = p.Boolean(StyleTransferDefinition.ParamPreserveLuminance);
+        if (keepColour || keepLuminance)
+        {
+            Preserve(source, output, keepColour, keepLuminance, ct);
+            notes?.Add(keepColour && keepLuminance ? "kept source lightness and chroma (Oklab)"
+                : keepColour ? "kept source chroma (Oklab a, b)" : "kept source lightness (Oklab L)");
+        }
+    }
+
+    /// <summary>Puts the source's Oklab chroma and/or lightness back into the output.</summary>
+    private static void Preserve(FloatImage source, FloatImage output, bool chroma, bool lightness, CancellationToken ct)
+    {
+        var height = source.Height;
+        var bands = Math.Min(height, Environment.ProcessorCount * 4);
+        Parallel.For(0, bands, new ParallelOptions { CancellationToken = ct }, band =>
+        {
+            for (var y = height * band / bands; y < height * (band + 1) / bands; y++)
+            {
+                var src = source.Row(y);
+                var dst = output.Row(y);
+                for (var o = 0; o < src.Length; o += 4)
+                {
+                    Oklab.FromLinear(src[o], src[o + 1], src[o + 2], out var sl, out var sa, out var sb);
+                    Oklab.FromLinear(dst[o], dst[o + 1], dst[o + 2], out var l, out var a, out var b);
+                    if (chroma)
+                    {
+                        a = sa;
+                        b = sb;
+                    }
+                    if (lightness) l = sl;
+                    Oklab.ToLinear(l, a, b, out dst[o], out dst[o + 1], out dst[o + 2]);
+                }
+            }
+        });
+    }
+}

@@ -1,0 +1,280 @@
+using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
+using OpenCvSharp;
+using Runway.Effects.Definitions;
+using Runway.Effects.Engines.Temporal;
+using Runway.Effects.Pixels;
+
+namespace Runway.Effects.Engines.Synthesis;
+
+/// <summary>
+/// Classical generative fill: exemplar synthesis with <see cref="PatchFill"/> over the region a Mask clip, a rectangle
+/// or an ellipse marks, from the rest of the frame and the optional Reference clip.
+/// </summary>
+/// <remarks>
+/// <para>How a frame is rendered:</para>
+/// <list type="number">
+/// <item>The region: the Mask clip (alpha when it varies, else luminance, above 0.5) or the rectangle/ellipse params,
+/// all spatial values multiplied by the render scale. No mask (in clip mode) or an empty region returns the source.</item>
+/// <item>One distance transform gives the dilated region (distance ≤ dilate) and the feather band around it. Both
+/// are synthesised; the band is blended into the source with a smoothstep weight; pixels farther out are the source,
+/// bit for bit. Alpha is always the source's alpha.</item>
+/// <item>Temporal (when on and the previous frame is among the neighbours): the previous frame is filled on its own
+/// (seeded, as for a still; cached per instance by content), its nearest-neighbour field is moved to this frame by
+/// optical flow, and this frame's fill starts from it. Each frame depends only on itself and the frame before, so
+/// renders in any order give the same pixels, and a static or panning background copies the same patches frame to
+/// frame instead of boiling.</item>
+/// </list>
+/// <para>Interactive renders take <see cref="PatchFill"/>'s draft path (working region at most
+/// <see cref="PatchFill.DraftMaxSide"/> pixels, <see cref="PatchFill.DraftIterations"/> rounds per level, fill upsampled).</para>
+/// </remarks>
+public sealed class GenerativeFillEngine : IEffect
+{
+    /// <summary>Engine name reported in results.</summary>
+    public const string Name = "classical/patchmatch";
+
+    /// <summary>Note when mask source is the clip and no Mask clip is connected.</summary>
+    public const string NoteNoMask = "no mask connected: source returned";
+
+    /// <summary>Note when the region is empty.</summary>
+    public const string NoteMaskEmpty = "region empty: source returned";
+
+    /// <summary>Note prefix when a prompt is set: the classical engine does not read it.</summary>
+    public const string NotePromptIgnored = "prompt ignored by the classical engine";
+
+    /// <summary>Fields of previous frames kept per engine (all instances share the budget; oldest dropped first).</summary>
+    public const int FieldCacheSize = 16;
+
+    private readonly ConcurrentDictionary<string, PatchField> _fields = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<string> _fieldOrder = new();
+
+    public EffectDefinition Definition => GenerativeFillDefinition.Definition;
+
+    public EffectResult Render(EffectFrame frame, CancellationToken cancellationToken)
+    {
+        var source = frame.Source;
+        var output = frame.Output;
+        if (output.Width != source.Width || output.Height != source.Height)
+            throw new ArgumentException($"output is {output.Width}x{output.Height}, source is {source.Width}x{source.Height}", nameof(frame));
+        var p = frame.Params;
+        var notes = new List<string>();
+        var scale = frame.RenderScale > 0 && double.IsFinite(frame.RenderScale) ? frame.RenderScale : 1.0;
+        var maskSource = p.Choice(GenerativeFillDefinition.ParamMaskSource);
+        if (maskSource == GenerativeFillDefinition.MaskFromClip && frame.Mask is null)
+        {
+            source.CopyTo(output);
+            return EffectResult.From(Name, NoteNoMask);
+        }
+        if (frame.Mask is { } m && (m.Width != source.Width || m.Height != source.Height))
+            throw new ArgumentException($"mask is {m.Width}x{m.Height}, source is {source.Width}x{source.Height}; they must match", nameof(frame));
+
+        cancellationToken.ThrowIfCancellationRequested();
+        using var region = new Mat(source.Height, source.Width, MatType.CV_8UC1, Scalar.All(0));
+        BuildRegion(p, frame.Mask, scale, region);
+        if (Cv2.CountNonZero(region) == 0)
+        {
+            source.CopyTo(output);
+            return EffectResult.From(Name, NoteMaskEmpty);
+        }
+
+        var dilate = (float)(p.Double(GenerativeFillDefinition.ParamDilate) * scale);
+        var feather = (float)(p.Double(GenerativeFillDefinition.ParamFeather) * scale);
+        using var fillMask = new Mat(source.Height, source.Width, MatType.CV_8UC1);
+        using var weights = new Mat(source.Height, source.Width, MatType.CV_32FC1);
+        BuildWeights(region, dilate, feather, fillMask, weights);
+
+        var options = Options(p, frame.Interactive);
+        frame.Clips.TryGetValue(GenerativeFillDefinition.ClipReference, out var reference);
+
+        if (p.Boolean(GenerativeFillDefinition.ParamTemporal) && Previous(frame) is { } previous)
+        {
+            var field = PreviousField(frame, previous, reference, options, dilate, feather, scale, cancellationToken);
+            if (field is not null)
+            {
+                using var greyNow = FlowEstimator.Grey(source, FlowEstimator.FlowSize(source.Width, source.Height, FlowSettings.Fast));
+                using var greyPrev = FlowEstimator.Grey(previous.Source, greyNow.Size());
+                using var flow = FlowEstimator.Compute(greyNow, greyPrev, FlowSettings.Fast);
+                options = options with { Initial = field.Warp(flow, source.Width, source.Height) };
+                notes.Add($"temporal: started from the field of frame {previous.Time:0.###} moved by flow");
+            }
+        }
+
+        source.CopyTo(output);
+        var result = PatchFill.Run(output, fillMask, reference, options, cancellationToken);
+        Blend(source, output, weights);
+
+        notes.Insert(0, $"synthesised {result.Filled} pixels, patch {options.PatchSize}, {result.Levels} level(s) at {result.WorkingScale:0.###} scale" +
+            (reference is not null ? ", with reference" : "") + $", seed {options.Seed}, variation {options.Variation:0.##}");
+        if (options.Draft) notes.Add($"interactive render: draft fill (≤{PatchFill.DraftMaxSide} px working region, {PatchFill.DraftIterations} rounds)");
+        if (p.String(GenerativeFillDefinition.ParamPrompt) is { Length: > 0 } prompt) notes.Add($"{NotePromptIgnored}: \"{prompt}\"");
+        return new EffectResult(Name, notes);
+    }
+
+    private static PatchFillOptions Options(ParamSet p, bool interactive) =>
+        new(p.Integer(GenerativeFillDefinition.ParamSeed), p.Double(GenerativeFillDefinition.ParamVariation), interactive)
+        {
+            PatchSize = p.Integer(GenerativeFillDefinition.ParamPatchSize),
+            Iterations = p.Choice(GenerativeFillDefinition.ParamQuality) switch
+            {
+                GenerativeFillDefinition.QualityFast => 2,
+                GenerativeFillDefinition.QualityBest => 8,
+                _ => 4,
+            },
+        };
+
+    // The neighbour one frame earlier (host times are frames; small tolerance for fractional times).
+    private static TimedImage? Previous(EffectFrame frame) =>
+        frame.Neighbours.Where(n => n.Time < frame.Time && frame.Time - n.Time <= 1 + 1e-6 &&
+                                    n.Source.Width == frame.Source.Width && n.Source.Height == frame.Source.Height)
+            .OrderByDescending(n => n.Time).FirstOrDefault();
+
+    /// <summary>
+    /// The previous frame's own (non-temporal) fill field, from the cache or computed. The key holds the instance, every
+    /// param, the render mode and a hash of the previous frame's source, mask and reference pixels, so a changed input
+    /// never reuses a stale field.
+    /// </summary>
+    private PatchField? PreviousField(EffectFrame frame, TimedImage previous, FloatImage? reference, PatchFillOptions options,
+        float dilate, float feather, double scale, CancellationToken ct)
+    {
+        var p = frame.Params;
+        var maskSource = p.Choice(GenerativeFillDefinition.ParamMaskSource);
+        var prevMask = maskSource == GenerativeFillDefinition.MaskFromClip ? previous.Mask : null;
+        if (maskSource == GenerativeFillDefinition.MaskFromClip && prevMask is null) return null;
+
+        var hash = new HashCode();
+        hash.AddBytes(MemoryMarshal.AsBytes(previous.Source.Pixels));
+        if (prevMask is not null) hash.AddBytes(MemoryMarshal.AsBytes(prevMask.Pixels));
+        if (reference is not null) hash.AddBytes(MemoryMarshal.AsBytes(reference.Pixels));
+        var key = string.Join('|', frame.InstanceId, options.Draft, scale.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            string.Join(';', p.All.Select(kv => kv.Value is double[] a ? string.Join(',', a) : kv.Value.ToString())), hash.ToHashCode());
+        if (_fields.TryGetValue(key, out var cached)) return cached;
+
+        using var region = new Mat(previous.Source.Height, previous.Source.Width, MatType.CV_8UC1, Scalar.All(0));
+        // Shape params are read at this frame's time: close enough for a one-frame step.
+        BuildRegion(p, prevMask, scale, region);
+        if (Cv2.CountNonZero(region) == 0) return null;
+        using var fillMask = new Mat(region.Size(), MatType.CV_8UC1);
+        using var weights = new Mat(region.Size(), MatType.CV_32FC1);
+        BuildWeights(region, dilate, feather, fillMask, weights);
+        using var work = new FloatImage(previous.Source.Width, previous.Source.Height);
+        previous.Source.CopyTo(work);
+        var field = PatchFill.Run(work, fillMask, reference, options with { Initial = null }, ct).Field;
+        if (field is null) return null;
+        if (_fields.TryAdd(key, field))
+        {
+            _fieldOrder.Enqueue(key);
+            while (_fieldOrder.Count > FieldCacheSize && _fieldOrder.TryDequeue(out var old)) _fields.TryRemove(old, out _);
+        }
+        return field;
+    }
+
+    /// <summary>Marks the region to fill (255) from the Mask clip or the shape params (spatial values × render scale).</summary>
+    private static unsafe void BuildRegion(ParamSet p, FloatImage? mask, double scale, Mat region)
+    {
+        var kind = p.Choice(GenerativeFillDefinition.ParamMaskSource);
+        if (kind == GenerativeFillDefinition.MaskFromClip)
+        {
+            if (mask is null) return;
+            var useAlpha = AlphaVaries(mask);
+            var view = new MatView(region);
+            for (var y = 0; y < mask.Height; y++)
+            {
+                var src = mask.Row(y);
+                var dst = view.Row<byte>(y);
+                for (var x = 0; x < dst.Length; x++)
+                {
+                    var i = x * 4;
+                    var v = useAlpha ? src[i + 3] : 0.2126f * src[i] + 0.7152f * src[i + 1] + 0.0722f * src[i + 2];
+                    dst[x] = v > 0.5f ? (byte)255 : (byte)0;
+                }
+            }
+            return;
+        }
+        var c = p.Doubles(GenerativeFillDefinition.ParamCenter);
+        var s = p.Doubles(GenerativeFillDefinition.ParamSize);
+        var cx = c[0] * scale;
+        var cy = c[1] * scale;
+        var w = s[0] * scale;
+        var h = s[1] * scale;
+        if (w <= 0 || h <= 0) return;
+        if (kind == GenerativeFillDefinition.MaskRectangle)
+        {
+            var x0 = (int)Math.Round(cx - w / 2);
+            var y0 = (int)Math.Round(cy - h / 2);
+            var x1 = (int)Math.Round(cx + w / 2);
+            var y1 = (int)Math.Round(cy + h / 2);
+            x0 = Math.Clamp(x0, 0, region.Cols); x1 = Math.Clamp(x1, 0, region.Cols);
+            y0 = Math.Clamp(y0, 0, region.Rows); y1 = Math.Clamp(y1, 0, region.Rows);
+            if (x1 > x0 && y1 > y0) region[new Rect(x0, y0, x1 - x0, y1 - y0)].SetTo(Scalar.All(255));
+            return;
+        }
+        Cv2.Ellipse(region, new RotatedRect(new Point2f((float)cx, (float)cy), new Size2f((float)w, (float)h), 0), Scalar.All(255), -1, LineTypes.Link8);
+    }
+
+    private static bool AlphaVaries(FloatImage mask)
+    {
+        var pixels = mask.Pixels;
+        var first = pixels[3];
+        for (var i = 7; i < pixels.Length; i += 4)
+            if (pixels[i] != first) return true;
+        return false;
+    }
+
+    // Weight 1 in the dilated region, smoothstep down to 0 across the feather band; fillMask marks weight > 0.
+    private static void BuildWeights(Mat region, float dilate, float feather, Mat fillMask, Mat weights)
+    {
+        using var known = new Mat();
+        Cv2.BitwiseNot(region, known);
+        using var distance = new Mat();
+        Cv2.DistanceTransform(known, distance, DistanceTypes.L2, DistanceTransformMasks.Precise);
+        var reach = dilate + feather;
+        var d = new MatView(distance);
+        var mv = new MatView(fillMask);
+        var wv = new MatView(weights);
+        for (var y = 0; y < d.Rows; y++)
+        {
+            var dr = d.Row<float>(y);
+            var mr = mv.Row<byte>(y);
+            var wr = wv.Row<float>(y);
+            for (var x = 0; x < dr.Length; x++)
+            {
+                var dist = dr[x];
+                float weight;
+                if (dist <= dilate) weight = 1f;
+                else if (dist < reach)
+                {
+                    var t = 1f - (dist - dilate) / feather;
+                    weight = t * t * (3f - 2f * t);
+                }
+                else weight = 0f;
+                wr[x] = weight;
+                mr[x] = weight > 0f ? (byte)255 : (byte)0;
+            }
+        }
+    }
+
+    // Output holds the fill inside the region; blend the band back towards the source and restore source alpha.
+    private static void Blend(FloatImage source, FloatImage output, Mat weights)
+    {
+        var wv = new MatView(weights);
+        for (var y = 0; y < source.Height; y++)
+        {
+            var w = wv.Row<float>(y);
+            var s = source.Row(y);
+            var o = output.Row(y);
+            for (var x = 0; x < w.Length; x++)
+            {
+                var weight = w[x];
+                if (weight <= 0f) continue;
+                var i = x * 4;
+                if (weight < 1f)
+                {
+                    o[i] = s[i] + weight * (o[i] - s[i]);
+                    o[i + 1] = s[i + 1] + weight * (o[i + 1] - s[i + 1]);
+                    o[i + 2] = s[i + 2] + weight * (o[i + 2] - s[i + 2]);
+                }
+                o[i + 3] = s[i + 3];
+            }
+        }
+    }
+}

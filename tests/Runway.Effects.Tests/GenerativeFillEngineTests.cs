@@ -1,0 +1,155 @@
+using Runway.Effects.Definitions;
+using Runway.Effects.Engines.Synthesis;
+using Runway.Effects.Pixels;
+
+namespace Runway.Effects.Tests;
+
+public sealed class GenerativeFillEngineTests
+{
+    private static ParamSet Params(params (string Name, object Value)[] values) =>
+        ParamSet.Bind(GenerativeFillDefinition.Definition, values.ToDictionary(v => v.Name, v => v.Value));
+
+    private static FloatImage Photo(int w, int h, int shift = 0) => Images.Filled(w, h, (x, y) =>
+    {
+        var u = x + shift;
+        var v = 0.3f + 0.25f * MathF.Sin(u * 0.2f) * MathF.Cos(y * 0.15f) + (u % 7 == 0 ? 1.5f : 0f);
+        return (v, 0.5f * v + 0.1f, 0.2f, 0.25f + 0.5f * y / h);
+    });
+
+    private static EffectFrame Frame(FloatImage source, FloatImage? mask, FloatImage output, ParamSet p, double time = 0,
+        double scale = 1, bool interactive = false, IReadOnlyList<TimedImage>? neighbours = null) =>
+        new(source, mask, output, p, time, scale, interactive, "gf-test") { Neighbours = neighbours ?? [] };
+
+    [Fact]
+    public void Definition_is_registered_with_an_optional_reference_clip_and_the_params_model_packs_need()
+    {
+        var d = EffectCatalog.Find(GenerativeFillDefinition.Id);
+        Assert.NotNull(d);
+        var reference = Assert.Single(d!.Clips, c => c.Name == GenerativeFillDefinition.ClipReference);
+        Assert.True(reference.Optional);
+        Assert.False(reference.IsMask);
+        Assert.True(Assert.Single(d.Clips, c => c.Name == GenerativeFillDefinition.ClipMask).IsMask);
+        foreach (var name in new[] { GenerativeFillDefinition.ParamPrompt, GenerativeFillDefinition.ParamSeed, GenerativeFillDefinition.ParamVariation })
+            Assert.NotNull(d.FindParam(name));
+        Assert.True(d.FindParam(GenerativeFillDefinition.ParamCenter)!.Spatial);
+        Assert.Contains("\"com.runwayml.generative-fill\"", EffectCatalog.ToJson());
+        Assert.IsType<GenerativeFillEngine>(EffectCatalog.Create(GenerativeFillDefinition.Id));
+    }
+
+    [Fact]
+    public void Clip_mode_without_a_mask_returns_the_source()
+    {
+        using var src = Photo(64, 48);
+        using var dst = new FloatImage(64, 48);
+        var r = new GenerativeFillEngine().Render(Frame(src, null, dst, Params()), CancellationToken.None);
+        Assert.True(Images.BitEqual(src, dst));
+        Assert.Contains(GenerativeFillEngine.NoteNoMask, r.Notes);
+    }
+
+    [Fact]
+    public void Rectangle_fill_changes_only_the_region_and_its_feather_keeps_alpha_and_values_above_one()
+    {
+        using var src = Photo(160, 120);
+        using var dst = new FloatImage(160, 120);
+        var p = Params((GenerativeFillDefinition.ParamMaskSource, GenerativeFillDefinition.MaskRectangle),
+            (GenerativeFillDefinition.ParamCenter, new[] { 80.0, 60.0 }), (GenerativeFillDefinition.ParamSize, new[] { 40.0, 30.0 }),
+            (GenerativeFillDefinition.ParamDilate, 2.0), (GenerativeFillDefinition.ParamFeather, 3.0),
+            (GenerativeFillDefinition.ParamPrompt, "grass"));
+        var r = new GenerativeFillEngine().Render(Frame(src, null, dst, p), CancellationToken.None);
+        var changed = false;
+        var max = 0f;
+        for (var y = 0; y < 120; y++)
+        {
+            var s = src.Row(y);
+            var o = dst.Row(y);
+            for (var x = 0; x < 160; x++)
+            {
+                // Rectangle 60..100 × 45..75, grown by dilate 2 + feather 3 (+1 for rounding).
+                var near = x >= 54 && x < 106 && y >= 39 && y < 81;
+                for (var c = 0; c < 3; c++)
+                {
+                    if (!near) Assert.Equal(s[x * 4 + c], o[x * 4 + c]);
+                    else if (s[x * 4 + c] != o[x * 4 + c]) changed = true;
+                }
+                Assert.Equal(s[x * 4 + 3], o[x * 4 + 3]);
+                if (x >= 62 && x < 98 && y >= 47 && y < 73) max = Math.Max(max, o[x * 4]);
+            }
+        }
+        Assert.True(changed, "nothing was filled");
+        Assert.True(max > 1.2f, $"the fill lost the HDR stripes of the surroundings (max {max})");
+        Assert.Contains(r.Notes, n => n.StartsWith(GenerativeFillEngine.NotePromptIgnored, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Shape_params_follow_the_render_scale()
+    {
+        using var full = Photo(160, 120);
+        using var half = Photo(80, 60);
+        using var outFull = new FloatImage(160, 120);
+        using var outHalf = new FloatImage(80, 60);
+        var p = Params((GenerativeFillDefinition.ParamMaskSource, GenerativeFillDefinition.MaskEllipse),
+            (GenerativeFillDefinition.ParamCenter, new[] { 120.0, 40.0 }), (GenerativeFillDefinition.ParamSize, new[] { 30.0, 20.0 }),
+            (GenerativeFillDefinition.ParamDilate, 0.0), (GenerativeFillDefinition.ParamFeather, 0.0));
+        new GenerativeFillEngine().Render(Frame(half, null, outHalf, p, scale: 0.5), CancellationToken.None);
+        // At half scale the ellipse is centred on (60, 20), 15 × 10: pixels there change, the mirrored spot does not.
+        Assert.NotEqual(half.Row(20)[60 * 4], outHalf.Row(20)[60 * 4]);
+        Assert.Equal(half.Row(40)[20 * 4], outHalf.Row(40)[20 * 4]);
+    }
+
+    [Fact]
+    public void Temporal_renders_are_the_same_in_any_order_and_on_a_fresh_engine()
+    {
+        const int w = 128, h = 96;
+        var frames = Enumerable.Range(0, 3).Select(t => Photo(w, h, shift: 2 * t)).ToArray();
+        var p = Params((GenerativeFillDefinition.ParamMaskSource, GenerativeFillDefinition.MaskRectangle),
+            (GenerativeFillDefinition.ParamCenter, new[] { 64.0, 48.0 }), (GenerativeFillDefinition.ParamSize, new[] { 30.0, 24.0 }),
+            (GenerativeFillDefinition.ParamTemporal, true));
+        try
+        {
+            FloatImage Render(GenerativeFillEngine engine, int t, out EffectResult result)
+            {
+                var o = new FloatImage(w, h);
+                result = engine.Render(Frame(frames[t], null, o, p, time: t,
+                    neighbours: t > 0 ? [new TimedImage(t - 1, frames[t - 1], null)] : []), CancellationToken.None);
+                return o;
+            }
+            var inOrder = new GenerativeFillEngine();
+            using var a1 = Render(inOrder, 1, out _);
+            using var a2 = Render(inOrder, 2, out var r2);
+            var shuffled = new GenerativeFillEngine();
+            using var b2 = Render(shuffled, 2, out _);
+            using var b0 = Render(shuffled, 0, out _);
+            using var b1 = Render(shuffled, 1, out _);
+            Assert.True(Images.BitEqual(a1, b1), "frame 1 differs with render order");
+            Assert.True(Images.BitEqual(a2, b2), "frame 2 differs with render order");
+            Assert.Contains(r2.Notes, n => n.StartsWith("temporal:", StringComparison.Ordinal));
+        }
+        finally
+        {
+            foreach (var f in frames) f.Dispose();
+        }
+    }
+
+    [Fact]
+    public void Interactive_render_takes_the_draft_path_and_says_so()
+    {
+        using var src = Photo(640, 360);
+        using var dst = new FloatImage(640, 360);
+        var p = Params((GenerativeFillDefinition.ParamMaskSource, GenerativeFillDefinition.MaskRectangle),
+            (GenerativeFillDefinition.ParamCenter, new[] { 320.0, 180.0 }), (GenerativeFillDefinition.ParamSize, new[] { 200.0, 120.0 }));
+        var r = new GenerativeFillEngine().Render(Frame(src, null, dst, p, interactive: true), CancellationToken.None);
+        Assert.Contains(r.Notes, n => n.StartsWith("interactive render: draft fill", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Render_honours_cancellation()
+    {
+        using var src = Photo(64, 48);
+        using var dst = new FloatImage(64, 48);
+        using var cts = new CancellationTokenSource();
+        cts.Cancel();
+        var p = Params((GenerativeFillDefinition.ParamMaskSource, GenerativeFillDefinition.MaskRectangle),
+            (GenerativeFillDefinition.ParamCenter, new[] { 32.0, 24.0 }), (GenerativeFillDefinition.ParamSize, new[] { 20.0, 20.0 }));
+        Assert.ThrowsAny<OperationCanceledException>(() => new GenerativeFillEngine().Render(Frame(src, null, dst, p), cts.Token));
+    }
+}
