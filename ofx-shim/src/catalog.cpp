@@ -64,6 +64,17 @@ ParamDef parseParam(const json& j) {
     p.displayMin = number(j, "displayMin");
     p.displayMax = number(j, "displayMax");
     p.spatial = flag(j, "spatial", false);
+    if (p.kind == ParamKind::Double2D) {
+        // Older effects.json files have no "coordinates": their Double2Ds stay plain numbers.
+        const std::string coordinates = str(j, "coordinates", "plain");
+        if (coordinates == "position") p.coordinates = ParamCoordinates::Position;
+        else if (coordinates == "size") p.coordinates = ParamCoordinates::Size;
+        else if (coordinates != "plain")
+            throw std::runtime_error("param '" + p.name + "' has unknown coordinates '" + coordinates + "'");
+        if (const auto it = j.find("defaultNormalised");
+            it != j.end() && it->is_array() && it->size() == 2 && (*it)[0].is_number() && (*it)[1].is_number())
+            p.defaultNormalised = {(*it)[0].get<double>(), (*it)[1].get<double>()};
+    }
     p.animates = flag(j, "animates", true);
     p.page = str(j, "page", "Controls");
     if (const auto it = j.find("options"); it != j.end() && it->is_array()) {

@@ -12,6 +12,14 @@ namespace runway::ofx {
 
 enum class ParamKind { Double, Integer, Boolean, Choice, String, Double2D, Rgba };
 
+/// What a Double2D's numbers mean (effects.json "coordinates"). The daemon always wants full-resolution pixels of
+/// the Source image from its top-left corner, y down; hosts hold positions and sizes in canonical coordinates.
+enum class ParamCoordinates {
+    Plain,    // passed through unchanged
+    Position, // OfxParamDoubleTypeXYAbsolute: canonical point -> top-left source pixels (flip y, PAR, offset)
+    Size,     // OfxParamDoubleTypeXY: canonical extent -> pixels (PAR only)
+};
+
 struct ChoiceOption {
     std::string value; // sent to the daemon
     std::string label; // shown to users
@@ -27,6 +35,10 @@ struct ParamDef {
     std::optional<double> min, max, displayMin, displayMax;
     std::vector<ChoiceOption> options;
     bool spatial = false;
+    ParamCoordinates coordinates = ParamCoordinates::Plain;
+    // Default of a position/size as fractions of the frame, top-left origin (effects.json "defaultNormalised");
+    // empty when absent.
+    std::vector<double> defaultNormalised;
     bool animates = true;
     std::string page = "Controls";
 

@@ -34,6 +34,9 @@ void detectHostQuirks() {
         q.unconnectedMaskArrivesBlack = true;
         // DaVinci Resolve: the multithread suite is a dummy that runs the function on the calling thread.
         q.multiThreadSuiteIsSerial = true;
+        // DaVinci Resolve: OfxParamPropDefaultCoordinateSystem is absent on double params although the host claims
+        // API 1.3+, so normalised defaults are not converted.
+        q.defaultCoordinateSystemIgnored = true;
     }
     gQuirks = q;
     if (!host.name.empty() || !host.label.empty()) {

@@ -10,6 +10,10 @@ struct HostQuirks {
     bool unconnectedMaskArrivesBlack = false;
     /// The host's multithread suite runs everything on one thread; never rely on it for speed.
     bool multiThreadSuiteIsSerial = false;
+    /// The host ignores OfxParamPropDefaultCoordinateSystem on double params, so a normalised default would be
+    /// read as canonical (a "centre" of 0.5, 0.5 lands in the bottom-left corner). Defaults are then given in
+    /// canonical coordinates of the default 1920x1080 frame instead.
+    bool defaultCoordinateSystemIgnored = false;
 };
 
 /// The quirks of the current host, decided from its name/label at OfxActionLoad.

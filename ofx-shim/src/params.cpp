@@ -1,6 +1,7 @@
 // params.cpp: the mapping between effects.json param kinds and OFX param types.
 #include "params.h"
 
+#include "host_quirks.h"
 #include "suites.h"
 
 #include <algorithm>
@@ -44,6 +45,33 @@ void setRange(const Props& props, const char* name, const ParamDef& p, std::opti
     }
 }
 
+// Width and height of the frame the pixel defaults of position/size params are written for (the C# side's
+// ParamDefinition.DefaultFrameWidth/Height); used only when the host cannot take a normalised default.
+constexpr double kDefaultFrameWidth = 1920;
+constexpr double kDefaultFrameHeight = 1080;
+
+// A position or size Double2D: tell the host what it is (so it draws a handle in its viewer and lets users drag
+// it in canonical coordinates) and give the default in a way that lands at the same place whatever the project.
+// Every property here is optional: a host that refuses one keeps a plain Double2D with a canonical default.
+void defineSpatial2D(const Props& props, const ParamDef& p) {
+    const bool position = p.coordinates == ParamCoordinates::Position;
+    props.setString(kOfxParamPropDoubleType, position ? kOfxParamDoubleTypeXYAbsolute : kOfxParamDoubleTypeXY);
+    // A host that can draw its own handle for a point (Nuke, Natron) is asked to: the shim has no overlay interact.
+    if (position && props.getInt(kOfxParamPropHasHostOverlayHandle).value_or(0) != 0)
+        props.setInt(kOfxParamPropUseHostOverlayHandle, 1);
+    // Fractions of the frame from the top-left (effects.json); OFX normalises from the bottom-left, y up.
+    std::vector<double> fraction = p.defaultNormalised;
+    if (fraction.size() != 2)
+        fraction = {p.defaultNumbers.at(0) / kDefaultFrameWidth, p.defaultNumbers.at(1) / kDefaultFrameHeight};
+    if (position) fraction[1] = 1.0 - fraction[1];
+    if (!hostQuirks().defaultCoordinateSystemIgnored &&
+        props.setString(kOfxParamPropDefaultCoordinateSystem, kOfxParamCoordinatesNormalised)) {
+        props.setDoubles(kOfxParamPropDefault, fraction);
+        return;
+    }
+    props.setDoubles(kOfxParamPropDefault, {fraction[0] * kDefaultFrameWidth, fraction[1] * kDefaultFrameHeight});
+}
+
 void defineOne(OfxParamSetHandle paramSet, const ParamDef& p) {
     OfxPropertySetHandle handle = nullptr;
     const OfxStatus st = suites().parameter->paramDefine(paramSet, ofxType(p.kind), p.name.c_str(), &handle);
@@ -72,6 +100,9 @@ void defineOne(OfxParamSetHandle paramSet, const ParamDef& p) {
         props.setInt(kOfxParamPropAnimates, 0);
         break;
     case ParamKind::Double2D:
+        if (p.coordinates != ParamCoordinates::Plain) defineSpatial2D(props, p);
+        else props.setDoubles(kOfxParamPropDefault, p.defaultNumbers);
+        break;
     case ParamKind::Rgba: props.setDoubles(kOfxParamPropDefault, p.defaultNumbers); break;
     }
     // Resolve wants both the hard range and the display (slider) range on numeric params; when only one is
@@ -180,6 +211,32 @@ ParamValues readParams(const std::vector<InstanceParam>& params, OfxTime time) {
         out.params.push_back(v);
     }
     return out;
+}
+
+void toSourcePixels(const std::vector<InstanceParam>& params, const SourceGeometry& source, ParamValues& values) {
+    const double sx = source.renderScale[0] > 0 ? source.renderScale[0] : 1.0;
+    const double sy = source.renderScale[1] > 0 ? source.renderScale[1] : 1.0;
+    const double par = source.pixelAspect > 0 ? source.pixelAspect : 1.0;
+    for (size_t i = 0; i < params.size() && i < values.params.size(); ++i) {
+        const ParamDef& p = *params[i].def;
+        rw_param& v = values.params[i];
+        if (p.kind != ParamKind::Double2D || v.count != 2) continue;
+        switch (p.coordinates) {
+        case ParamCoordinates::Plain: break;
+        case ParamCoordinates::Position: {
+            // Canonical -> this render's pixel coordinates (pixel = canonical * scale / PAR), then relative to the
+            // image's top-left corner with y down, then back to full resolution (the daemon applies the scale).
+            const double px = v.values[0] * sx / par, py = v.values[1] * sy;
+            v.values[0] = (px - source.bounds.x1) / sx;
+            v.values[1] = (source.bounds.y2 - py) / sy;
+            break;
+        }
+        case ParamCoordinates::Size:
+            // An extent has no origin: only the pixel aspect ratio applies (canonical x is PAR times pixel x).
+            v.values[0] = v.values[0] / par;
+            break;
+        }
+    }
 }
 
 std::pair<int, int> framesEachSide(const EffectDef& effect, const ParamValues& values, bool interactive) {

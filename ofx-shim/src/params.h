@@ -37,6 +37,21 @@ struct ParamValues {
 /// callers cannot make C variadic calls portably). Choice params are sent by option value, not index.
 ParamValues readParams(const std::vector<InstanceParam>& params, OfxTime time);
 
+/// Where the Source image of this render sits: its bounds in pixel coordinates (at render scale, y up), the
+/// render scale and the pixel aspect ratio.
+struct SourceGeometry {
+    OfxRectI bounds{0, 0, 0, 0};
+    double renderScale[2] = {1.0, 1.0};
+    double pixelAspect = 1.0;
+};
+
+/// Converts position and size Double2Ds (read from the host in canonical coordinates: origin bottom-left, y up,
+/// PAR applied, before render scale) to what the daemon expects: full-resolution pixels of the Source image from
+/// its top-left corner, y down. Positions: x = (X * scale.x / PAR - bounds.x1) / scale.x,
+/// y = (bounds.y2 - Y * scale.y) / scale.y. Sizes: (W / PAR, H). Plain Double2Ds and other kinds are untouched.
+/// `values` must come from readParams(params, ...) (same order).
+void toSourcePixels(const std::vector<InstanceParam>& params, const SourceGeometry& source, ParamValues& values);
+
 /// Frames needed on each side {before, after} at these param values: the effect's declared frames, capped by its
 /// limit param (framesNeeded.limitParam) and, for interactive renders, by its interactive limit.
 std::pair<int, int> framesEachSide(const EffectDef& effect, const ParamValues& values, bool interactive);

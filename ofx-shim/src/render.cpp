@@ -163,7 +163,7 @@ OfxStatus renderChecked(const EffectDef& effect, Instance& instance, OfxImageEff
                         OfxPropertySetHandle inArgs) {
     const RenderArgs args = readArgs(inArgs);
     const auto sourceRange = sourceFrameRange(instance);
-    const ParamValues params = readParams(instance.params, args.time);
+    ParamValues params = readParams(instance.params, args.time);
     // An extending effect rendered past its source's range reads the frame at the nearest end as its source and
     // the tail frames before it as neighbours; inside the range it is the identity.
     std::optional<ExtendFetch> extend;
@@ -176,6 +176,8 @@ OfxStatus renderChecked(const EffectDef& effect, Instance& instance, OfxImageEff
     if (!source) return failed(instance, handle, "the host gave no source image");
     const ImageLayout out = output.layout("output");
     const ImageLayout src = source.layout("source");
+    // Positions and sizes arrive in canonical coordinates; the daemon wants top-left pixels of this Source image.
+    toSourcePixels(instance.params, SourceGeometry{src.bounds, {args.scale[0], args.scale[1]}, src.pixelAspect}, params);
     const OfxRectI window = args.window.value_or(out.bounds);
 
     // A mask counts only when it is plugged in and the host actually hands over an image.

@@ -19,6 +19,10 @@ public sealed record BenchOptions(bool Json, bool Quick, string? NativeLibrary, 
                       --quick            fewer repetitions
                       --native-lib PATH  libRunwayClient.so (default: ../native/libRunwayClient.so next to this program)
                       --daemon PATH      runwayd.dll or apphost (default: RUNWAY_DAEMON_PATH, else ../daemon/runwayd.dll)
+
+                    runway-bench --looks|--generative-fill|--extend-shot|--rotoscope|--style [--quick] [--json]
+                      One effect's engine in-process at 1080p (the looks bench also at 4K): final and draft (interactive)
+                      frames/s next to a memcpy of the same frame, and whether the draft target (≤ 150 ms) is met.
                     """);
                 Environment.Exit(0);
             }

@@ -44,7 +44,8 @@ public static class EffectCatalog
     /// Writes effects.json (indented UTF-8 text, hidden effects omitted) in the schema the OFX shim reads. Per effect:
     /// id, label, group, description, version, contexts, threadSafety, identityWithoutMask, framesNeeded, optionally
     /// <c>"extends": {"framesParam", "directionParam"}</c> (only for effects with <see cref="EffectDefinition.Extends"/>;
-    /// absent means the effect never renders outside its source range), clips and params.
+    /// absent means the effect never renders outside its source range), clips and params (Double2D params also say what
+/// their numbers mean: <c>"coordinates"</c> and <c>"defaultNormalised"</c>, see <see cref="CoordinatesName"/>).
     /// </summary>
     public static string ToJson()
     {
@@ -140,6 +141,15 @@ public static class EffectCatalog
             w.WriteEndArray();
         }
         w.WriteBoolean("spatial", p.Spatial);
+        if (p.Kind == ParamKind.Double2D)
+        {
+            w.WriteString("coordinates", CoordinatesName(p.Coordinates));
+            if (p.NormalisedDefault is { } normalised)
+            {
+                w.WritePropertyName("defaultNormalised");
+                WriteValue(w, normalised);
+            }
+        }
         w.WriteBoolean("animates", p.Animates);
         w.WriteString("page", p.Page);
         w.WriteEndObject();
@@ -156,6 +166,18 @@ public static class EffectCatalog
         ParamKind.Double2D => "double2d",
         ParamKind.Rgba => "rgba",
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown param kind"),
+    };
+
+    /// <summary>
+    /// The "coordinates" string of effects.json for a Double2D param: "plain", "position" or "size". Double2D params
+    /// also carry "defaultNormalised" ([x, y] fractions of the default frame, top-left origin) unless plain.
+    /// </summary>
+    public static string CoordinatesName(ParamCoordinates coordinates) => coordinates switch
+    {
+        ParamCoordinates.Plain => "plain",
+        ParamCoordinates.Position => "position",
+        ParamCoordinates.Size => "size",
+        _ => throw new ArgumentOutOfRangeException(nameof(coordinates), coordinates, "unknown param coordinates"),
     };
 
     private static void WriteOptionalNumber(Utf8JsonWriter w, string name, double? value)

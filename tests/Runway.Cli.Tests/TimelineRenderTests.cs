@@ -212,6 +212,56 @@ public sealed class TimelineRenderTests(ITestOutputHelper log) : IAsyncLifetime
         Assert.Equal(3, Directory.EnumerateFiles(first[0].Output!, "*.png").Count());
     }
 
+    [Fact]
+    public async Task Extend_shot_lengthens_a_clip_past_its_media_with_generated_frames_through_the_daemon()
+    {
+        var otio = await WriteTimelineAsync();
+        var timeline = await OtioJson.ReadFileAsync<OtioTimeline>(otio);
+        var extend = EffectCatalog.Find(ExtendShotDefinition.Id)!;
+        // "cups" shows [4,8) of 12 frames: 6 more frames run through the real frames 8..11, then past the media (12, 13).
+        var bound = ParamSet.Bind(extend, new Dictionary<string, object>
+        {
+            [ExtendShotDefinition.ParamFrames] = 6L,
+            [ExtendShotDefinition.ParamDirection] = TimeExtension.After,
+        });
+        var options = new PlanOptions(extend, bound, new ClipSelector(NamePattern: "cups"), BaseDirectory: _dir);
+        var plan = TimelinePlanner.Plan(timeline, options).Single();
+        Assert.Equal(FrameSpan.FromBounds(4, 14), plan.Render);
+        Assert.True(plan.IsGenerated(12) && !plan.IsGenerated(11));
+
+        var settings = new BatchSettings(Path.Combine(_dir, "renders"), OutputFormat.Png16, null);
+        IReadOnlyList<ClipOutcome> outcomes;
+        await using (var renderer = new TimelineRenderer(Client))
+            outcomes = await renderer.RenderAsync([plan], options, settings, null, CancellationToken.None);
+        var outcome = Assert.Single(outcomes);
+        Assert.True(outcome.Status == ClipStatus.Rendered, $"{outcome.Status} {outcome.Error}");
+
+        TimelineRenderer.ApplyToTimeline(outcomes, options, TimelineRenderer.DefaultReferenceKey);
+        var outPath = Path.Combine(_dir, "extended.otio");
+        await OtioJson.WriteFileAsync(timeline, outPath);
+        var clip = (await OtioJson.ReadFileAsync<OtioTimeline>(outPath)).FindClips().Single(c => c.Name == "cups");
+        Assert.Equal(TimeRange.FromValues(4, 10, Rate), clip.SourceRange);
+        var result = Assert.IsType<ImageSequenceReference>(clip.MediaReference);
+        Assert.Equal(10, result.NumberOfImagesInSequence());
+
+        // Inside the media the effect is the identity; the generated frames continue the shot: close to the last real
+        // frame (a 320x180 clip moves little in two frames), but made, not missing or black. 25 dB is far below what the
+        // extrapolation reaches on this clip and far above a wrong or empty frame (under 10 dB).
+        using var last = SourceFrame("cups", 11);
+        using var lastOut = Cv2.ImRead(result.TargetUrlForImageNumber(11 - 4), ImreadModes.Unchanged);
+        var (identityMax, _) = Differences(last, lastOut);
+        Assert.True(identityMax <= 1, $"frame 11 lies inside the media and must pass through; differs by {identityMax}");
+        foreach (var frame in new[] { 12, 13 })
+        {
+            using var generated = Cv2.ImRead(result.TargetUrlForImageNumber(frame - 4), ImreadModes.Unchanged);
+            using var generated8 = new Mat();
+            generated.ConvertTo(generated8, MatType.CV_8UC4, 1.0 / 257);
+            var psnr = Cv2.PSNR(last, generated8);
+            log.WriteLine($"generated frame {frame}: PSNR against the last real frame {psnr:F1} dB");
+            Assert.True(psnr > 25, $"generated frame {frame} is {psnr:F1} dB from the last real frame");
+        }
+    }
+
     private Mat SourceFrame(string clip, long frame)
     {
         Mat bgr;

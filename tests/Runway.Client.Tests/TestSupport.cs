@@ -121,6 +121,8 @@ internal sealed class InProcessDaemon : IAsyncDisposable
         SocketPath = SocketPath,
         AutoStart = false,
         ClientName = "client-tests",
+        // The first call JITs the whole gRPC stack; on a loaded 2-core machine that alone can pass the 5 s default.
+        ConnectTimeout = TimeSpan.FromSeconds(30),
         Transport = transport,
         ArenaCapBytes = capBytes ?? (1UL << 30),
     });

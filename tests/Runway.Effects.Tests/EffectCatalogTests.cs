@@ -87,6 +87,64 @@ public sealed class EffectCatalogTests
             ps["maskChannel"].GetProperty("options").EnumerateArray().Select(o => o.GetProperty("value").GetString()));
     }
 
+    private static Dictionary<string, JsonElement> ParamsOf(string id) =>
+        Assert.Single(Effects().EnumerateArray(), e => e.GetProperty("id").GetString() == id)
+            .GetProperty("params").EnumerateArray().ToDictionary(p => p.GetProperty("name").GetString()!);
+
+    [Fact]
+    public void Effects_json_marks_generative_fill_centre_as_position_and_size_as_size_with_normalised_defaults()
+    {
+        var ps = ParamsOf(GenerativeFillDefinition.Id);
+        var centre = ps[GenerativeFillDefinition.ParamCenter];
+        Assert.Equal("position", centre.GetProperty("coordinates").GetString());
+        // 960,540 top-left pixels of the 1920x1080 default frame = the middle of any frame.
+        Assert.Equal([0.5, 0.5], centre.GetProperty("defaultNormalised").EnumerateArray().Select(v => v.GetDouble()));
+        var size = ps[GenerativeFillDefinition.ParamSize];
+        Assert.Equal("size", size.GetProperty("coordinates").GetString());
+        Assert.Equal([320.0 / 1920, 240.0 / 1080], size.GetProperty("defaultNormalised").EnumerateArray().Select(v => v.GetDouble()));
+    }
+
+    [Fact]
+    public void Effects_json_marks_rotoscope_rectangle_and_points_as_positions_and_sizes()
+    {
+        var ps = ParamsOf(RotoscopeDefinition.Id);
+        Assert.Equal("position", ps[RotoscopeDefinition.ParamRectCentre].GetProperty("coordinates").GetString());
+        Assert.Equal("size", ps[RotoscopeDefinition.ParamRectSize].GetProperty("coordinates").GetString());
+        for (var i = 1; i <= RotoscopeDefinition.PointCount; i++)
+        {
+            Assert.Equal("position", ps[RotoscopeDefinition.ParamPositivePoint(i)].GetProperty("coordinates").GetString());
+            Assert.Equal("position", ps[RotoscopeDefinition.ParamNegativePoint(i)].GetProperty("coordinates").GetString());
+        }
+        var negative = ps[RotoscopeDefinition.ParamNegativePoint(1)].GetProperty("defaultNormalised").EnumerateArray().Select(v => v.GetDouble()).ToArray();
+        Assert.Equal(100.0 / 1920, negative[0], 12);
+        Assert.Equal(100.0 / 1080, negative[1], 12);
+    }
+
+    [Fact]
+    public void Effects_json_gives_coordinates_only_to_double2d_params_and_normalised_defaults_only_to_positions_and_sizes()
+    {
+        foreach (var effect in Effects().EnumerateArray())
+        foreach (var p in effect.GetProperty("params").EnumerateArray())
+        {
+            var name = $"{effect.GetProperty("id").GetString()}/{p.GetProperty("name").GetString()}";
+            var isDouble2D = p.GetProperty("kind").GetString() == "double2d";
+            Assert.True(isDouble2D == p.TryGetProperty("coordinates", out var c), $"{name}: coordinates on a non-double2d param or missing");
+            var spatial = isDouble2D && c.GetString() is "position" or "size";
+            Assert.True(!isDouble2D || c.GetString() is "plain" or "position" or "size", $"{name}: unknown coordinates {c}");
+            Assert.True(spatial == p.TryGetProperty("defaultNormalised", out _), $"{name}: defaultNormalised present iff position/size");
+        }
+    }
+
+    [Fact]
+    public void Normalised_default_divides_by_the_default_frame_and_is_null_for_plain_numbers()
+    {
+        var position = new ParamDefinition("p", "P", ParamKind.Double2D, "h", new[] { 480.0, 270.0 }, Coordinates: ParamCoordinates.Position);
+        Assert.Equal([0.25, 0.25], position.NormalisedDefault!);
+        Assert.Null((position with { Coordinates = ParamCoordinates.Plain }).NormalisedDefault);
+        Assert.Null(new ParamDefinition("d", "D", ParamKind.Double, "h", 1.0, Coordinates: ParamCoordinates.Size).NormalisedDefault);
+        Assert.Equal("plain", EffectCatalog.CoordinatesName(ParamCoordinates.Plain));
+    }
+
     [Fact]
     public void Effects_json_is_stable_between_calls()
     {

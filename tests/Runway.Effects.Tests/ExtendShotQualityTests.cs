@@ -21,6 +21,11 @@ namespace Runway.Effects.Tests;
 /// The clips' tails have little camera motion (under 0.1 px per frame): the gains come from carrying on the motion of
 /// the subjects (residual flow kept where it persists over two frame pairs). On 03_blocks the resampled frame is
 /// softer than the held one, so SSIM is allowed to trail hold slightly there while PSNR must still be ahead.
+/// With the history frames blended in (agreement-weighted, weight 0.35 per step back) the figures above are unchanged to
+/// the printed digits on the moving clips at k = 1, 2 (01_dog k = 2: 27.08/0.9407, −0.01 dB/−0.0001) and water gains
+/// 0.02–0.04 dB at k = 1..6 (k = 1: 45.99 vs 45.97 before). The clips are compressed video whose static areas repeat
+/// the same coding noise frame to frame, so there is little noise left to average out; the blend's gain there is small.
+/// Disocclusions found behind the moving subjects (e.g. 01_dog k = 6: ~210 px of 230 400) are reported, not filled.
 /// </remarks>
 public class ExtendShotQualityTests(ITestOutputHelper output)
 {

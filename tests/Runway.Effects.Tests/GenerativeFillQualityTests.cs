@@ -50,7 +50,7 @@ public sealed class GenerativeFillQualityTests(ITestOutputHelper output)
     private sealed record Scores(double Psnr, double Ssim, double Gms);
 
     [Fact]
-    public void Generative_fill_has_more_true_structure_than_telea_inside_large_real_holes_and_writes_a_contact_sheet()
+    public void Generative_fill_matches_telea_psnr_with_more_true_structure_inside_large_real_holes_and_writes_a_contact_sheet()
     {
         var telea = new InpaintEngine();
         var fill = new GenerativeFillEngine();
@@ -110,16 +110,18 @@ public sealed class GenerativeFillQualityTests(ITestOutputHelper output)
         }
     }
 
-    // Measured (2026-11-24, these 10 cases at 256², patch 7, quality normal, seed 0): gradient-structure similarity
-    // inside the hole 0.710 vs Telea 0.670 (+0.040; better on 6 of 10) — the fill has texture where the truth has it.
-    // PSNR 15.25 vs 18.56 dB (−3.3 dB) and SSIM 0.439 vs 0.545 (−0.105): synthesised texture that is plausible but not
-    // pixel-aligned with the truth costs more squared error than Telea's smooth average, as is usual for exemplar
-    // fills on 45–83% holes. So the fill does NOT beat Telea on PSNR/SSIM; those two thresholds are regression guards
-    // set ~1 dB / 0.03 below the measurement (a broken pyramid that copied the hole's own guess measured −5.2 dB,
-    // −0.120, +0.022 and fails all three).
-    private const double MinPsnrGainDb = -4.3;
-    private const double MinSsimGain = -0.115;
-    private const double MinGmsGain = 0.03;
+    // Measured (2026-11-24, these 10 cases at 256², patch 7, quality normal, seed 0, deterministic).
+    // Before (patch fill alone): PSNR 15.25 vs Telea 18.56 dB, SSIM 0.439 vs 0.545, gradient structure 0.710 vs 0.670.
+    // Now (structure + texture: Telea layer, 15% of the patches' low frequencies, 30% of their detail, see
+    // GenerativeFillEngine.StructureAndTexture): PSNR 18.61 (+0.05 dB), SSIM 0.530 (−0.015), gradient structure 0.696
+    // (+0.026). It beats Telea on PSNR and gradient structure but NOT on SSIM: in a sweep (detail amplitude 0–1,
+    // low-frequency mix 0–0.8, σ 2–12, detail weighted by distance to the border) every bit of detail that raised the
+    // gradient score lowered SSIM, because synthesised texture is not aligned with the truth. The thresholds are
+    // regression guards a little below the measurement; the old patch-only fill (−3.3 dB, −0.106) fails the first two,
+    // a Telea-only fill (+0, 0, 0) fails the third.
+    private const double MinPsnrGainDb = -0.15;
+    private const double MinSsimGain = -0.03;
+    private const double MinGmsGain = 0.015;
 
     private static Scores Score(FloatImage truth, FloatImage result, byte[] hole) => new(
         ImageMetrics.Psnr(truth, result, hole, MaskRegion.Inside),

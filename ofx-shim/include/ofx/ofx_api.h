@@ -284,6 +284,9 @@ typedef struct OfxProgressSuiteV2 {
 #define kOfxImageEffectPluginPropHostFrameThreading "OfxImageEffectPluginPropHostFrameThreading"
 #define kOfxImageEffectPluginPropFieldRenderTwiceAlways "OfxImageEffectPluginPropFieldRenderTwiceAlways"
 #define kOfxImageEffectPropProjectPixelAspectRatio "OfxImageEffectPropPixelAspectRatio"
+#define kOfxImageEffectPropProjectSize "OfxImageEffectPropProjectSize"
+#define kOfxImageEffectPropProjectOffset "OfxImageEffectPropProjectOffset"
+#define kOfxImageEffectPropProjectExtent "OfxImageEffectPropProjectExtent"
 #define kOfxImageEffectHostPropIsBackground "OfxImageEffectHostPropIsBackground"
 
 #define kOfxImageEffectPropPixelDepth "OfxImageEffectPropPixelDepth"
@@ -378,6 +381,22 @@ typedef struct OfxProgressSuiteV2 {
 #define kOfxParamPropEvaluateOnChange "OfxParamPropEvaluateOnChange"
 #define kOfxParamPropStringMode "OfxParamPropStringMode"
 #define kOfxParamStringIsSingleLine "OfxParamStringIsSingleLine"
+/* Spatial double params (OFX 1.2): what a Double/Double2D value means, so hosts draw and convert it. Values are
+   always get/set in canonical coordinates; the default coordinate system only changes how the DEFAULT is read. */
+#define kOfxParamPropDoubleType "OfxParamPropDoubleType"
+#define kOfxParamDoubleTypePlain "OfxParamDoubleTypePlain"
+#define kOfxParamDoubleTypeX "OfxParamDoubleTypeX"
+#define kOfxParamDoubleTypeXAbsolute "OfxParamDoubleTypeXAbsolute"
+#define kOfxParamDoubleTypeY "OfxParamDoubleTypeY"
+#define kOfxParamDoubleTypeYAbsolute "OfxParamDoubleTypeYAbsolute"
+#define kOfxParamDoubleTypeXY "OfxParamDoubleTypeXY"
+#define kOfxParamDoubleTypeXYAbsolute "OfxParamDoubleTypeXYAbsolute"
+#define kOfxParamPropDefaultCoordinateSystem "OfxParamPropDefaultCoordinateSystem"
+#define kOfxParamCoordinatesCanonical "OfxParamCoordinatesCanonical"
+#define kOfxParamCoordinatesNormalised "OfxParamCoordinatesNormalised"
+/* Native viewer handles (OFX 1.2). The second string really starts with "k" in the OFX headers. */
+#define kOfxParamPropHasHostOverlayHandle "OfxParamPropHasHostOverlayHandle"
+#define kOfxParamPropUseHostOverlayHandle "kOfxParamPropUseHostOverlayHandle"
 
 #ifdef __cplusplus
 } /* extern "C" */

@@ -24,8 +24,12 @@ public static class ExtendCommand
     public sealed record Summary(int SourceFrames, int Frames, string Direction, string Output, string Engine, double MeanMillis,
         double TotalSeconds, IReadOnlyList<string> Notes);
 
-    public static Command Create()
+    /// <summary>The <c>extend</c> command.</summary>
+    /// <param name="connect">Makes the daemon client, given whether pixels go inline; default: the environment's daemon
+    /// (tests pass one for an in-process daemon).</param>
+    public static Command Create(Func<bool, RunwayClient>? connect = null)
     {
+        connect ??= ClientFactory.Create;
         var input = new Argument<string>("input") { Description = "Video or image sequence (frame_%04d.png or a folder) to extend." };
         var frames = new Option<int>("--frames", "-n") { Description = "How many frames to generate.", Required = true };
         var direction = new Option<string>("--direction")
@@ -74,7 +78,7 @@ public static class ExtendCommand
             var history = Math.Min(bound.Integer(ExtendShotDefinition.ParamHistory), ExtendShotDefinition.MaxHistory);
             if (request.Interactive) history = Math.Min(history, ExtendShotDefinition.InteractiveHistory);
             var summary = await Extend(request, result.GetValue(input)!, result.GetValue(output)!, bound.Integer(ExtendShotDefinition.ParamFrames),
-                bound.Choice(ExtendShotDefinition.ParamDirection) == TimeExtension.Before, history, result.GetValue(inline), !result.GetValue(json), ct);
+                bound.Choice(ExtendShotDefinition.ParamDirection) == TimeExtension.Before, history, () => connect(result.GetValue(inline)), !result.GetValue(json), ct);
             if (result.GetValue(json))
                 Console.WriteLine(JsonSerializer.Serialize(summary, new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.CamelCase, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
             else
@@ -96,7 +100,7 @@ public static class ExtendCommand
     };
 
     private static async Task<Summary> Extend(RenderRequest request, string inputPath, string outputPath, int count, bool before, int history,
-        bool inline, bool showProgress, CancellationToken ct)
+        Func<RunwayClient> connect, bool showProgress, CancellationToken ct)
     {
         using var reader = new FrameReader(inputPath);
         if (reader.Kind == MediaKind.Image)
@@ -140,7 +144,7 @@ public static class ExtendCommand
             request = request with { SourceRange = range, Neighbours = neighbours };
 
             using var writer = new FrameWriter(outputPath, outKind, reader.FramesPerSecond);
-            await using var client = ClientFactory.Create(inline);
+            await using var client = connect();
             using var result = new Mat(end.Size(), end.Type(), Scalar.All(0));
             var clock = Stopwatch.StartNew();
             double renderMs = 0;

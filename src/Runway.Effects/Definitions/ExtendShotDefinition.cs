@@ -35,7 +35,9 @@ public static class ExtendShotDefinition
     public const string ParamModeLabel = "Mode";
     public const string ParamModeHint =
         "Extrapolate: continue the camera's motion and fill what comes into view. Hold: freeze the end frame. " +
-        "Loop: repeat the last History frames in order. Ping-pong: play them backwards and forwards.";
+        "Loop: repeat the History frames at the clip's end, end frame included, in playback order. " +
+        "Ping-pong: play those same frames backwards from the end frame, then forwards again. " +
+        "Loop and Ping-pong only ever use that History window (at most 24 frames), never the rest of the clip.";
     public const string ModeExtrapolate = "extrapolate";
     public const string ModeHold = "hold";
     public const string ModeLoop = "loop";
@@ -50,7 +52,8 @@ public static class ExtendShotDefinition
     public const string ParamHistory = "history";
     public const string ParamHistoryLabel = "History";
     public const string ParamHistoryHint =
-        "Frames at the clip's end whose motion is analysed (Extrapolate) or that are repeated (Loop, Ping-pong). " +
+        "Frames at the clip's end whose motion is analysed, the nearest three also blended into final renders where they agree (Extrapolate), " +
+        "or the window that is repeated (Loop, Ping-pong: History frames before the end frame plus the end frame). " +
         "More frames steady the motion estimate; fewer follow a late change of speed.";
 
     /// <summary>Most history frames, and so the frames needed from the host on the extended side.</summary>

@@ -35,7 +35,7 @@ public static class GenerativeFillDefinition
 
     public const string ParamCenter = "center";
     public const string ParamCenterLabel = "Shape Centre";
-    public const string ParamCenterHint = "Centre of the rectangle/ellipse, in pixels at full resolution from the image's top-left corner.";
+    public const string ParamCenterHint = "Centre of the rectangle/ellipse: in a host, a point in the viewer; on the command line, pixels at full resolution from the image's top-left corner.";
 
     public const string ParamSize = "size";
     public const string ParamSizeLabel = "Shape Size";
@@ -103,9 +103,9 @@ public static class GenerativeFillDefinition
                 ],
                 Animates: false),
             new ParamDefinition(ParamCenter, ParamCenterLabel, ParamKind.Double2D, ParamCenterHint, new[] { 960.0, 540.0 },
-                Min: -100000, Max: 100000, DisplayMin: 0, DisplayMax: 4096, Spatial: true),
+                Min: -100000, Max: 100000, DisplayMin: 0, DisplayMax: 4096, Spatial: true, Coordinates: ParamCoordinates.Position),
             new ParamDefinition(ParamSize, ParamSizeLabel, ParamKind.Double2D, ParamSizeHint, new[] { 320.0, 240.0 },
-                Min: 0, Max: 100000, DisplayMin: 0, DisplayMax: 4096, Spatial: true),
+                Min: 0, Max: 100000, DisplayMin: 0, DisplayMax: 4096, Spatial: true, Coordinates: ParamCoordinates.Size),
             new ParamDefinition(ParamFeather, ParamFeatherLabel, ParamKind.Double, ParamFeatherHint, 3.0,
                 Min: 0, Max: 200, DisplayMin: 0, DisplayMax: 40, Spatial: true),
             new ParamDefinition(ParamDilate, ParamDilateLabel, ParamKind.Double, ParamDilateHint, 2.0,

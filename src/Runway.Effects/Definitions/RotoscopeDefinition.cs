@@ -32,7 +32,7 @@ public static class RotoscopeDefinition
 
     public const string ParamRectCentre = "rectCentre";
     public const string ParamRectCentreLabel = "Rectangle Centre";
-    public const string ParamRectCentreHint = "Centre of the rectangle around the subject, in pixels from the top-left corner.";
+    public const string ParamRectCentreHint = "Centre of the rectangle around the subject: in a host, a point in the viewer; on the command line, pixels from the top-left corner.";
 
     public const string ParamRectSize = "rectSize";
     public const string ParamRectSizeLabel = "Rectangle Size";
@@ -53,8 +53,8 @@ public static class RotoscopeDefinition
     /// <summary>Name of negative point <paramref name="i"/> (1-based) enable param.</summary>
     public static string ParamNegativeEnable(int i) => $"negativePoint{i}Enabled";
 
-    public const string ParamPositiveHint = "A point on the subject, in pixels from the top-left corner (when enabled).";
-    public const string ParamNegativeHint = "A point on the background, in pixels from the top-left corner (when enabled).";
+    public const string ParamPositiveHint = "A point on the subject (when enabled): in a host, a point in the viewer; on the command line, pixels from the top-left corner.";
+    public const string ParamNegativeHint = "A point on the background (when enabled): in a host, a point in the viewer; on the command line, pixels from the top-left corner.";
 
     public const string ParamPropagate = "propagate";
     public const string ParamPropagateLabel = "Propagate";
@@ -122,20 +122,22 @@ public static class RotoscopeDefinition
         var list = new List<ParamDefinition>
         {
             new(ParamUseRect, ParamUseRectLabel, ParamKind.Boolean, ParamUseRectHint, false),
-            new(ParamRectCentre, ParamRectCentreLabel, ParamKind.Double2D, ParamRectCentreHint, new[] { 960.0, 540.0 }, Spatial: true),
-            new(ParamRectSize, ParamRectSizeLabel, ParamKind.Double2D, ParamRectSizeHint, new[] { 640.0, 720.0 }, Spatial: true),
+            new(ParamRectCentre, ParamRectCentreLabel, ParamKind.Double2D, ParamRectCentreHint, new[] { 960.0, 540.0 }, Spatial: true,
+                Coordinates: ParamCoordinates.Position),
+            new(ParamRectSize, ParamRectSizeLabel, ParamKind.Double2D, ParamRectSizeHint, new[] { 640.0, 720.0 }, Spatial: true,
+                Coordinates: ParamCoordinates.Size),
         };
         for (var i = 1; i <= PointCount; i++)
         {
             list.Add(new(ParamPositiveEnable(i), $"Positive Point {i}", ParamKind.Boolean, "Use this positive point.", false, Page: "Points"));
             list.Add(new(ParamPositivePoint(i), $"Positive Point {i} Position", ParamKind.Double2D, ParamPositiveHint, new[] { 960.0, 540.0 },
-                Spatial: true, Page: "Points"));
+                Spatial: true, Page: "Points", Coordinates: ParamCoordinates.Position));
         }
         for (var i = 1; i <= PointCount; i++)
         {
             list.Add(new(ParamNegativeEnable(i), $"Negative Point {i}", ParamKind.Boolean, "Use this negative point.", false, Page: "Points"));
             list.Add(new(ParamNegativePoint(i), $"Negative Point {i} Position", ParamKind.Double2D, ParamNegativeHint, new[] { 100.0, 100.0 },
-                Spatial: true, Page: "Points"));
+                Spatial: true, Page: "Points", Coordinates: ParamCoordinates.Position));
         }
         list.AddRange(
         [

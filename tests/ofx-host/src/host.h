@@ -63,6 +63,11 @@ const OfxPropertySuiteV1* propertySuite();
 
 // ------------------------------------------------------------------------------------------ params
 
+/// The project every instance lives in (OfxImageEffectPropProjectSize/Offset/Extent, canonical coordinates):
+/// normalised param defaults are scaled by it, as hosts do.
+constexpr double kProjectWidth = 1920;
+constexpr double kProjectHeight = 1080;
+
 struct Param {
     std::string type;
     std::string name;
@@ -74,7 +79,8 @@ struct Param {
 
     OfxParamHandle handle() { return reinterpret_cast<OfxParamHandle>(this); }
     static Param* from(OfxParamHandle h) { return reinterpret_cast<Param*>(h); }
-    /// Sets the value to the declared default (OfxParamPropDefault).
+    /// Sets the value to the declared default (OfxParamPropDefault). A spatial double default declared in
+    /// OfxParamCoordinatesNormalised is scaled to canonical coordinates of the project, as hosts do.
     void resetToDefault();
 };
 

@@ -74,6 +74,8 @@ OfxStatus paramDefine(OfxParamSetHandle set, const char* type, const char* name,
     p->props.setString(kOfxPropType, {kOfxTypeParameter});
     p->props.setString(kOfxPropName, {name});
     p->props.setString(kOfxParamPropType, {type});
+    // Like Nuke and Natron, this host can draw a native viewer handle for a 2D double.
+    if (p->type == kOfxParamTypeDouble2D) p->props.setInt(kOfxParamPropHasHostOverlayHandle, {1});
     if (props != nullptr) *props = p->props.handle();
     ps->params.push_back(std::move(p));
     return kOfxStatOK;
@@ -199,6 +201,15 @@ void Param::resetToDefault() {
     for (int i = 0; i < n; ++i) {
         if (isIntType(type)) numbers[static_cast<size_t>(i)] = props.getInt(kOfxParamPropDefault, i).value_or(0);
         else numbers[static_cast<size_t>(i)] = props.getDouble(kOfxParamPropDefault, i).value_or(0.0);
+    }
+    // Only the default is normalised: values are always get/set in canonical coordinates (project offset 0).
+    if (type == kOfxParamTypeDouble2D &&
+        props.getString(kOfxParamPropDefaultCoordinateSystem).value_or("") == kOfxParamCoordinatesNormalised) {
+        const std::string doubleType = props.getString(kOfxParamPropDoubleType).value_or("");
+        if (doubleType == kOfxParamDoubleTypeXY || doubleType == kOfxParamDoubleTypeXYAbsolute) {
+            numbers[0] *= kProjectWidth;
+            numbers[1] *= kProjectHeight;
+        }
     }
 }
 

@@ -137,6 +137,9 @@ EffectInstance::EffectInstance(PluginSession& session) : session_(session) {
     effect_.props.setString(kOfxPropType, {kOfxTypeImageEffectInstance});
     effect_.props.setInt(kOfxPropIsInteractive, {0});
     effect_.props.setDouble(kOfxImageEffectPropProjectPixelAspectRatio, {1.0});
+    effect_.props.setDouble(kOfxImageEffectPropProjectSize, {kProjectWidth, kProjectHeight});
+    effect_.props.setDouble(kOfxImageEffectPropProjectOffset, {0.0, 0.0});
+    effect_.props.setDouble(kOfxImageEffectPropProjectExtent, {kProjectWidth, kProjectHeight});
     effect_.props.setDouble(kOfxImageEffectPropFrameRate, {25.0});
     for (const auto& c : desc.clips) {
         auto clip = std::make_unique<Clip>();

@@ -25,6 +25,8 @@ public sealed class ColourTransfer
     private readonly float[] _lowShift = new float[3];
     private readonly float[] _highShift = new float[3];
     private readonly float[] _tableHigh = new float[3];
+    private readonly Lock _bakeLock = new();
+    private (float Strength, LutKernel Kernel)? _baked;
 
     private ColourTransfer(string method) => Method = method;
 
@@ -117,33 +119,114 @@ public sealed class ColourTransfer
 
     private void ApplyRow(Span<float> src, Span<float> dst, float strength)
     {
-        var m = _matrix;
-        var (sl, sa, sb) = (_sourceMean[0], _sourceMean[1], _sourceMean[2]);
-        var (tl, ta, tb) = (_targetMean[0], _targetMean[1], _targetMean[2]);
-        var histogram = _tables is not null;
         for (var o = 0; o < src.Length; o += 4)
         {
-            Oklab.FromLinear(src[o], src[o + 1], src[o + 2], out var l, out var a, out var b);
-            float nl, na, nb;
-            if (histogram)
-            {
-                nl = Lookup(0, l);
-                na = Lookup(1, a);
-                nb = Lookup(2, b);
-            }
-            else
-            {
-                var (dl, da, db) = (l - sl, a - sa, b - sb);
-                nl = tl + m[0] * dl + m[1] * da + m[2] * db;
-                na = ta + m[3] * dl + m[4] * da + m[5] * db;
-                nb = tb + m[6] * dl + m[7] * da + m[8] * db;
-            }
-            Oklab.ToLinear(l + strength * (nl - l), a + strength * (na - a), b + strength * (nb - b), out var r, out var g, out var bl);
+            Map(src[o], src[o + 1], src[o + 2], strength, out var r, out var g, out var b);
             var alpha = src[o + 3];
             dst[o] = r;
             dst[o + 1] = g;
-            dst[o + 2] = bl;
+            dst[o + 2] = b;
             dst[o + 3] = alpha;
+        }
+    }
+
+    /// <summary>The exact map of one linear colour, mixed with it in Oklab by <paramref name="strength"/>.</summary>
+    private void Map(float r, float g, float b, float strength, out float or, out float og, out float ob)
+    {
+        Oklab.FromLinear(r, g, b, out var l, out var a, out var bb);
+        float nl, na, nb;
+        if (_tables is not null)
+        {
+            nl = Lookup(0, l);
+            na = Lookup(1, a);
+            nb = Lookup(2, bb);
+        }
+        else
+        {
+            var m = _matrix;
+            var (dl, da, db) = (l - _sourceMean[0], a - _sourceMean[1], bb - _sourceMean[2]);
+            nl = _targetMean[0] + m[0] * dl + m[1] * da + m[2] * db;
+            na = _targetMean[1] + m[3] * dl + m[4] * da + m[5] * db;
+            nb = _targetMean[2] + m[6] * dl + m[7] * da + m[8] * db;
+        }
+        Oklab.ToLinear(l + strength * (nl - l), a + strength * (na - a), bb + strength * (nb - bb), out or, out og, out ob);
+    }
+
+    /// <summary>
+    /// As <see cref="Apply"/>, through a <see cref="LatticeSize"/>³ lattice of the map baked over square-root-encoded
+    /// linear 0..1 and applied by <see cref="LutKernel"/> (tetrahedral, vectorised): the draft path. Three cube roots
+    /// and three cubes per pixel become a square root per channel and four table reads. Pixels with a channel outside
+    /// 0..1 (HDR highlights, out-of-gamut negatives) take the exact map, so nothing is clipped.
+    /// </summary>
+    /// <remarks>
+    /// The square-root encoding puts lattice nodes where the eye (and Oklab's cube root) needs them, in the darks;
+    /// measured against the exact map on real pictures the lattice differs by well under 1e-2 linear (see tests).
+    /// </remarks>
+    public void ApplyBaked(FloatImage source, FloatImage output, float strength, CancellationToken ct)
+    {
+        if (output.Width != source.Width || output.Height != source.Height) throw new ArgumentException("image sizes differ", nameof(output));
+        var kernel = BakeKernel(strength);
+        var (width, height) = (source.Width, source.Height);
+        var bands = Math.Min(height, Environment.ProcessorCount * 4);
+        Parallel.For(0, bands, new ParallelOptions { CancellationToken = ct }, band =>
+        {
+            var encoded = System.Buffers.ArrayPool<float>.Shared.Rent(width * 4);
+            try
+            {
+                var row = encoded.AsSpan(0, width * 4);
+                for (var y = height * band / bands; y < height * (band + 1) / bands; y++)
+                {
+                    var src = source.Row(y);
+                    var dst = output.Row(y);
+                    for (var o = 0; o < row.Length; o += 4)
+                    {
+                        // Out-of-domain channels clamp here and are redone exactly below.
+                        row[o] = MathF.Sqrt(Math.Clamp(src[o], 0f, 1f));
+                        row[o + 1] = MathF.Sqrt(Math.Clamp(src[o + 1], 0f, 1f));
+                        row[o + 2] = MathF.Sqrt(Math.Clamp(src[o + 2], 0f, 1f));
+                        row[o + 3] = src[o + 3];
+                    }
+                    kernel.Apply(row, row, width, 1f);
+                    for (var o = 0; o < row.Length; o += 4)
+                    {
+                        float r = src[o], g = src[o + 1], b = src[o + 2];
+                        if (r is >= 0f and <= 1f && g is >= 0f and <= 1f && b is >= 0f and <= 1f)
+                        {
+                            dst[o] = row[o];
+                            dst[o + 1] = row[o + 1];
+                            dst[o + 2] = row[o + 2];
+                        }
+                        else
+                        {
+                            Map(r, g, b, strength, out dst[o], out dst[o + 1], out dst[o + 2]);
+                        }
+                        dst[o + 3] = src[o + 3];
+                    }
+                }
+            }
+            finally
+            {
+                System.Buffers.ArrayPool<float>.Shared.Return(encoded);
+            }
+        });
+    }
+
+    /// <summary>Lattice nodes per axis of the baked draft map (<see cref="ApplyBaked"/>).</summary>
+    public const int LatticeSize = 33;
+
+    private LutKernel BakeKernel(float strength)
+    {
+        lock (_bakeLock)
+        {
+            if (_baked is { } hit && hit.Strength == strength) return hit.Kernel;
+            var lut = Lut3D.FromFunction(LatticeSize, e =>
+            {
+                Map(e.R * e.R, e.G * e.G, e.B * e.B, strength, out var r, out var g, out var b);
+                return new Rgb(r, g, b);
+            });
+            var kernel = new LutKernel(null, lut);
+            _baked = (strength, kernel);
+            return kernel;
         }
     }
 

@@ -11,10 +11,12 @@ namespace Runway.Effects.Engines.Style;
 /// Oklab, and temporal stabilisation against the previous source frame (<see cref="TemporalStabilizer"/>).
 /// </summary>
 /// <remarks>
-/// Order independence: the previous frame's result is not remembered from an earlier render; it is re-rendered here
-/// from the previous source frame in <see cref="EffectFrame.Neighbours"/>, so a frame's output depends only on its own
-/// and its predecessor's pixels and the params. Interactive renders take the draft path: texture at reduced size,
-/// fewer colour samples, no stabilisation.
+/// Order independence: the previous frame's stylised result is taken from a <see cref="StyledFrameCache"/> only when
+/// the previous source frame in <see cref="EffectFrame.Neighbours"/> hashes to a cached frame's pixels (with the same
+/// settings and reference); otherwise final renders re-stylise it. Either way a frame's output depends only on its own
+/// and its predecessor's pixels and the params. Interactive renders take the draft path: colour through a baked
+/// lattice, texture at reduced size by a float domain transform, fewer colour samples, and stabilisation (fast flow)
+/// only when the previous frame's draft result is cached — so scrubbing forward is stabilised, at no re-stylising cost.
 /// </remarks>
 public sealed class StyleTransferEngine : IEffect
 {
@@ -25,6 +27,7 @@ public sealed class StyleTransferEngine : IEffect
     public const int SourceSamples = 120_000, DraftSourceSamples = 30_000;
 
     private readonly ReferenceCache _references = new();
+    private readonly StyledFrameCache _styled = new();
 
     public EffectDefinition Definition => StyleTransferDefinition.Definition;
 
@@ -39,32 +42,45 @@ public sealed class StyleTransferEngine : IEffect
         var notes = new List<string>();
 
         var reference = ResolveReference(frame, notes);
-        Stylise(source, output, p, reference, frame.RenderScale, frame.Interactive, notes, cancellationToken);
+        var interactive = frame.Interactive;
+        Stylise(source, output, p, reference, frame.RenderScale, interactive, notes, cancellationToken);
 
         var strength = (float)p.Double(StyleTransferDefinition.ParamTemporal);
-        if (strength > 0 && !frame.Interactive)
+        if (strength <= 0) return new EffectResult(Name, notes);
+        // Stabilisation needs the previous frame stylised exactly as this one would be: remember this frame's result
+        // (keyed by its pixels) so the next frame, in whatever order it comes, can take it instead of re-stylising.
+        var settings = SettingsKey(p, frame.RenderScale, interactive);
+        var key = new StyledFrameCache.Key(frame.InstanceId, ReferenceCache.ContentHash(source.Pixels), source.Width, source.Height, settings, reference);
+        var previous = frame.Neighbours
+            .Where(n => n.Time < frame.Time - 1e-9 && n.Source.Width == source.Width && n.Source.Height == source.Height)
+            .OrderByDescending(n => n.Time)
+            .FirstOrDefault();
+        if (previous is null)
         {
-            var previous = frame.Neighbours
-                .Where(n => n.Time < frame.Time - 1e-9 && n.Source.Width == source.Width && n.Source.Height == source.Height)
-                .OrderByDescending(n => n.Time)
-                .FirstOrDefault();
-            if (previous is null)
-            {
-                notes.Add("stabilisation: no previous frame (first frame or a still)");
-            }
-            else
-            {
-                using var previousStyled = new FloatImage(source.Width, source.Height);
-                Stylise(previous.Source, previousStyled, p, reference, frame.RenderScale, interactive: false, notes: null, cancellationToken);
-                var stats = TemporalStabilizer.Blend(source, output, previous.Source, previousStyled, strength, FlowSettings.Medium, cancellationToken);
-                notes.Add(string.Create(CultureInfo.InvariantCulture,
-                    $"stabilised with frame {previous.Time}: motion reliable on {stats.Reliable:P0}, mean blend {stats.MeanWeight:0.00}"));
-            }
+            _styled.Store(key, output);
+            if (interactive) notes.AddRange(["draft: stabilisation skipped", "no previous frame sent"]);
+            else notes.Add("stabilisation: no previous frame (first frame or a still)");
+            return new EffectResult(Name, notes);
         }
-        else if (strength > 0)
+        using var previousStyled = new FloatImage(source.Width, source.Height);
+        var previousKey = key with { SourceHash = ReferenceCache.ContentHash(previous.Source.Pixels) };
+        var cached = _styled.TryCopy(previousKey, previousStyled);
+        _styled.Store(key, output);
+        if (!cached)
         {
-            notes.Add("draft: stabilisation skipped");
+            if (interactive)
+            {
+                // Re-stylising the previous frame would double the draft's cost: stabilise only from the cache.
+                notes.AddRange(["draft: stabilisation skipped", "previous frame's draft result not in the cache"]);
+                return new EffectResult(Name, notes);
+            }
+            Stylise(previous.Source, previousStyled, p, reference, frame.RenderScale, interactive: false, notes: null, cancellationToken);
+            _styled.Store(previousKey, previousStyled);
         }
+        var stats = TemporalStabilizer.Blend(source, output, previous.Source, previousStyled, strength,
+            interactive ? FlowSettings.Fast : FlowSettings.Medium, cancellationToken);
+        notes.Add(string.Create(CultureInfo.InvariantCulture,
+            $"{(interactive ? "draft: " : "")}stabilised with frame {previous.Time} ({(cached ? "cached" : "re-stylised")} previous result): motion reliable on {stats.Reliable:P0}, mean blend {stats.MeanWeight:0.00}"));
         return new EffectResult(Name, notes);
     }
 
@@ -94,6 +110,12 @@ public sealed class StyleTransferEngine : IEffect
         }
     }
 
+    /// <summary>Everything besides the source and reference that <see cref="Stylise"/> depends on, as a cache key.</summary>
+    private static string SettingsKey(ParamSet p, double renderScale, bool interactive) => string.Create(CultureInfo.InvariantCulture,
+        $"{p.Choice(StyleTransferDefinition.ParamColourMethod)}|{p.Double(StyleTransferDefinition.ParamColourStrength):R}|{p.Choice(StyleTransferDefinition.ParamTexture)}|" +
+        $"{p.Double(StyleTransferDefinition.ParamTextureStrength):R}|{p.Double(StyleTransferDefinition.ParamTextureSize):R}|" +
+        $"{p.Boolean(StyleTransferDefinition.ParamPreserveColour)}|{p.Boolean(StyleTransferDefinition.ParamPreserveLuminance)}|{renderScale:R}|{interactive}");
+
     /// <summary>Colour, texture and preserve options: everything but stabilisation, for one frame.</summary>
     private static void Stylise(FloatImage source, FloatImage output, ParamSet p, ColourStatistics? reference, double renderScale,
         bool interactive, List<string>? notes, CancellationToken ct)
@@ -104,8 +126,11 @@ public sealed class StyleTransferEngine : IEffect
         {
             var own = ColourStatistics.Measure(source, interactive ? DraftSourceSamples : SourceSamples,
                 quantiles: method == StyleTransferDefinition.ColourHistogram);
-            ColourTransfer.Create(method, own, reference).Apply(source, output, colourStrength, ct);
-            notes?.Add(string.Create(CultureInfo.InvariantCulture, $"colour: {method} in Oklab, strength {colourStrength:0.##}"));
+            var transfer = ColourTransfer.Create(method, own, reference);
+            if (interactive) transfer.ApplyBaked(source, output, colourStrength, ct);
+            else transfer.Apply(source, output, colourStrength, ct);
+            notes?.Add(string.Create(CultureInfo.InvariantCulture,
+                $"colour: {method} in Oklab, strength {colourStrength:0.##}{(interactive ? $" (draft: baked {ColourTransfer.LatticeSize}³ lattice)" : "")}"));
         }
         else
         {
@@ -120,7 +145,7 @@ public sealed class StyleTransferEngine : IEffect
             var sigma = p.Double(StyleTransferDefinition.ParamTextureSize) * renderScale;
             TextureStylizer.Apply(output, texture, textureStrength, sigma, interactive, ct);
             notes?.Add(string.Create(CultureInfo.InvariantCulture,
-                $"texture: {texture}, strength {textureStrength:0.##}, tone-mapped 8-bit domain{(interactive ? $" at ≤{TextureStylizer.DraftMaxSide} px (draft)" : "")}"));
+                $"texture: {texture}, strength {textureStrength:0.##}, tone-mapped {(interactive && TextureStylizer.UsesDomainTransformInDraft(texture) ? "float domain transform" : "8-bit OpenCV")}{(interactive ? $" at ≤{TextureStylizer.DraftMaxSide} px (draft)" : "")}"));
         }
 
         var keepColour = p.Boolean(StyleTransferDefinition.ParamPreserveColour);

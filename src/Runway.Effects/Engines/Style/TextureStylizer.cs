@@ -22,6 +22,15 @@ public static class TextureStylizer
     /// <summary>Longer side of the reduced picture interactive renders stylise.</summary>
     public const int DraftMaxSide = 640;
 
+    /// <summary>
+    /// Longer side of the picture final renders stylise at (0 = no limit). Measured 2026-11-24 on a 1080p frame of
+    /// clips/water_1080p.webm (stylize, size 60): a 1280 px cap ran about 3× faster but differed from the full-size
+    /// result by 32.7 dB PSNR in the tone-mapped domain while the effect itself changes the frame by 24.2 dB — about a
+    /// third of the effect's change, mostly softened ink lines; 960 px: 29.1 dB. Not a look-preserving limit, so
+    /// final renders stay at full resolution.
+    /// </summary>
+    public const int FinalMaxSide = 0;
+
     /// <summary>Encoded value up to which the tone curve is the plain square root (1.0 linear encodes to 1).</summary>
     public const float Knee = 0.8f;
 
@@ -52,10 +61,17 @@ public static class TextureStylizer
     /// <see cref="StyleTransferDefinition"/> texture option other than none), mixed in the tone-mapped domain by
     /// <paramref name="strength"/>. <paramref name="sigmaS"/> is the filters' spatial extent in this image's pixels.
     /// </summary>
-    public static void Apply(FloatImage image, string texture, float strength, double sigmaS, bool draft, CancellationToken ct)
+    public static void Apply(FloatImage image, string texture, float strength, double sigmaS, bool draft, CancellationToken ct) =>
+        Apply(image, texture, strength, sigmaS, draft, draft ? DraftMaxSide : FinalMaxSide, ct);
+
+    /// <summary>
+    /// As <see cref="Apply(FloatImage, string, float, double, bool, CancellationToken)"/> with the filter's working
+    /// picture reduced so its longer side is at most <paramref name="maxSide"/> (no reduction when 0 or larger).
+    /// </summary>
+    public static void Apply(FloatImage image, string texture, float strength, double sigmaS, bool draft, int maxSide, CancellationToken ct)
     {
         var (w, h) = (image.Width, image.Height);
-        var scale = draft ? Math.Min(1.0, DraftMaxSide / (double)Math.Max(w, h)) : 1.0;
+        var scale = maxSide > 0 ? Math.Min(1.0, maxSide / (double)Math.Max(w, h)) : 1.0;
         var work = scale < 1 ? new Size(Math.Max(8, (int)Math.Round(w * scale)), Math.Max(8, (int)Math.Round(h * scale))) : new Size(w, h);
 
         // Tone-map in place; the image holds t until the end.
@@ -74,6 +90,37 @@ public static class TextureStylizer
         using var small = new Mat();
         if (work.Width != w || work.Height != h) Cv2.Resize(full, small, work, 0, 0, InterpolationFlags.Area);
         else full.CopyTo(small);
+        ct.ThrowIfCancellationRequested();
+        var sigma = (float)Math.Clamp(sigmaS * scale, 1, 200);
+        using var delta = new Mat();
+        using (var rgb = draft && UsesDomainTransformInDraft(texture) ? DraftDelta(small, texture, sigma, ct) : OpenCvDelta(small, texture, sigma, ct))
+        {
+            // Δ in 0..1 units, RGB order, at full size.
+            if (work.Width != w || work.Height != h) Cv2.Resize(rgb, delta, new Size(w, h), 0, 0, InterpolationFlags.Linear);
+            else rgb.CopyTo(delta);
+        }
+        if (!delta.IsContinuous()) throw new InvalidOperationException("OpenCV returned a non-contiguous delta");
+        var deltaView = new Temporal.MatView(delta);
+        ForRows(h, ct, y =>
+        {
+            var row = image.Row(y);
+            var d = deltaView.Row<float>(y, 3);
+            for (int x = 0, o = 0; x < w; x++, o += 4)
+            {
+                row[o] = ToneUnmap(row[o] + strength * d[x * 3]);
+                row[o + 1] = ToneUnmap(row[o + 1] + strength * d[x * 3 + 1]);
+                row[o + 2] = ToneUnmap(row[o + 2] + strength * d[x * 3 + 2]);
+            }
+        });
+    }
+
+    /// <summary>Textures whose draft runs on <see cref="DomainTransform"/> (float, several times faster than OpenCV).</summary>
+    public static bool UsesDomainTransformInDraft(string texture) =>
+        texture is StyleTransferDefinition.TextureStylize or StyleTransferDefinition.TextureEdgePreserving;
+
+    /// <summary>Δ (RGB, CV_32FC3) of OpenCV's 8-bit filter on the tone-mapped RGBA <paramref name="small"/>.</summary>
+    private static Mat OpenCvDelta(Mat small, string texture, float sigma, CancellationToken ct)
+    {
         using var bgr = new Mat();
         Cv2.CvtColor(small, bgr, ColorConversionCodes.RGBA2BGR);
         using var input8 = new Mat();
@@ -81,7 +128,6 @@ public static class TextureStylizer
         ct.ThrowIfCancellationRequested();
 
         using var styled = new Mat();
-        var sigma = (float)Math.Clamp(sigmaS * scale, 1, 200);
         switch (texture)
         {
             case StyleTransferDefinition.TextureStylize:
@@ -103,34 +149,50 @@ public static class TextureStylizer
                 throw new ArgumentException($"unknown texture '{texture}'", nameof(texture));
         }
         ct.ThrowIfCancellationRequested();
+        using var styledF = new Mat();
+        using var inputF = new Mat();
+        styled.ConvertTo(styledF, MatType.CV_32FC3, 1.0 / 255);
+        input8.ConvertTo(inputF, MatType.CV_32FC3, 1.0 / 255);
+        using var diff = new Mat();
+        Cv2.Subtract(styledF, inputF, diff);
+        var rgb = new Mat();
+        Cv2.CvtColor(diff, rgb, ColorConversionCodes.BGR2RGB);
+        return rgb;
+    }
 
-        // Δ in 0..1 units, RGB order, at full size.
-        using var delta = new Mat();
-        using (var styledF = new Mat())
-        using (var inputF = new Mat())
+    /// <summary>Δ (RGB, CV_32FC3) of the float domain-transform version of the texture on <paramref name="small"/>.</summary>
+    private static Mat DraftDelta(Mat small, string texture, float sigma, CancellationToken ct)
+    {
+        var input = new Mat();
+        Cv2.CvtColor(small, input, ColorConversionCodes.RGBA2RGB);
+        var (sw, sh) = (input.Cols, input.Rows);
+        var count = sw * sh * 3;
+        var buffer = System.Buffers.ArrayPool<float>.Shared.Rent(count);
+        try
         {
-            styled.ConvertTo(styledF, MatType.CV_32FC3, 1.0 / 255);
-            input8.ConvertTo(inputF, MatType.CV_32FC3, 1.0 / 255);
-            using var diff = new Mat();
-            Cv2.Subtract(styledF, inputF, diff);
-            using var rgb = new Mat();
-            Cv2.CvtColor(diff, rgb, ColorConversionCodes.BGR2RGB);
-            if (work.Width != w || work.Height != h) Cv2.Resize(rgb, delta, new Size(w, h), 0, 0, InterpolationFlags.Linear);
-            else rgb.CopyTo(delta);
-        }
-        if (!delta.IsContinuous()) throw new InvalidOperationException("OpenCV returned a non-contiguous delta");
-        var deltaView = new Temporal.MatView(delta);
-        ForRows(h, ct, y =>
-        {
-            var row = image.Row(y);
-            var d = deltaView.Row<float>(y, 3);
-            for (int x = 0, o = 0; x < w; x++, o += 4)
+            var original = new Temporal.MatView(input);
+            var pixels = buffer.AsSpan(0, count);
+            for (var y = 0; y < sh; y++) original.Row<float>(y, 3).CopyTo(pixels.Slice(y * sw * 3, sw * 3));
+            // Same range σ as the OpenCV calls of the final render, so the draft reads like it.
+            if (texture == StyleTransferDefinition.TextureStylize) DomainTransform.Stylize(pixels, sw, sh, sigma, 0.45f, ct);
+            else DomainTransform.Filter(pixels, sw, sh, sigma, 0.4f, ct);
+            for (var y = 0; y < sh; y++)
             {
-                row[o] = ToneUnmap(row[o] + strength * d[x * 3]);
-                row[o + 1] = ToneUnmap(row[o + 1] + strength * d[x * 3 + 1]);
-                row[o + 2] = ToneUnmap(row[o + 2] + strength * d[x * 3 + 2]);
+                var row = original.Row<float>(y, 3);
+                var filtered = pixels.Slice(y * sw * 3, sw * 3);
+                for (var i = 0; i < row.Length; i++) row[i] = filtered[i] - row[i];
             }
-        });
+            return input;
+        }
+        catch
+        {
+            input.Dispose();
+            throw;
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<float>.Shared.Return(buffer);
+        }
     }
 
     private static void ForRows(int height, CancellationToken ct, Action<int> row)

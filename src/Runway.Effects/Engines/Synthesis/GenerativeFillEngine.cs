@@ -16,15 +16,21 @@ namespace Runway.Effects.Engines.Synthesis;
 /// <list type="number">
 /// <item>The region: the Mask clip (alpha when it varies, else luminance, above 0.5) or the rectangle/ellipse params,
 /// all spatial values multiplied by the render scale. No mask (in clip mode) or an empty region returns the source.</item>
-/// <item>One distance transform gives the dilated region (distance ≤ dilate) and the feather band around it. Both
-/// are synthesised; the band is blended into the source with a smoothstep weight; pixels farther out are the source,
-/// bit for bit. Alpha is always the source's alpha.</item>
+/// <item>One distance transform, over the region's box grown by dilate + feather only (not the whole frame), gives the
+/// dilated region (distance ≤ dilate) and the feather band around it. Both are synthesised; the band is blended into
+/// the source with a smoothstep weight over that box; pixels farther out are the source, bit for bit. Alpha is always
+/// the source's alpha.</item>
+/// <item>Final renders with temporal mode off and no reference: the fill becomes a structure layer (Telea) plus part of
+/// the synthesised detail (<see cref="StructureFromPatches"/>, <see cref="DetailAmplitude"/>), which measured closer to
+/// the truth on real photos than either alone; see StructureAndTexture.</item>
 /// <item>Temporal (when on and the previous frame is among the neighbours): the previous frame is filled on its own
 /// (seeded, as for a still; cached per instance by content), its nearest-neighbour field is moved to this frame by
 /// optical flow, and this frame's fill starts from it. Each frame depends only on itself and the frame before, so
 /// renders in any order give the same pixels, and a static or panning background copies the same patches frame to
 /// frame instead of boiling.</item>
 /// </list>
+/// <para>Interactive temporal renders estimate the flow at <see cref="DraftFlowMaxSide"/> pixels and key the previous
+/// frame's cached field by its region and the source pixels the fill can read, not the whole frame.</para>
 /// <para>Interactive renders take <see cref="PatchFill"/>'s draft path (working region at most
 /// <see cref="PatchFill.DraftMaxSide"/> pixels, <see cref="PatchFill.DraftIterations"/> rounds per level, fill upsampled).</para>
 /// </remarks>
@@ -44,6 +50,24 @@ public sealed class GenerativeFillEngine : IEffect
 
     /// <summary>Fields of previous frames kept per engine (all instances share the budget; oldest dropped first).</summary>
     public const int FieldCacheSize = 16;
+
+    /// <summary>Longest side of the flow field a draft temporal render estimates.</summary>
+    public const int DraftFlowMaxSide = 128;
+
+    /// <summary>Share of the patch fill's low frequencies (Gaussian σ = <see cref="DetailSigma"/>) mixed into the Telea structure layer.</summary>
+    public const double StructureFromPatches = 0.15;
+
+    /// <summary>Amplitude of the patch fill's detail (fill minus its Gaussian blur) added on top of the structure layer.</summary>
+    public const double DetailAmplitude = 0.3;
+
+    /// <summary>Gaussian σ, in pixels, splitting the patch fill into low frequencies and detail.</summary>
+    public const double DetailSigma = 3.0;
+
+    // cv::inpaint's Telea assumes 8-bit code values in its gradient term (see InpaintEngine): fill in 0..255 units.
+    private const float CodeScale = 255f;
+
+    // Telea neighbourhood radius in pixels, as the inpaint effect's default.
+    private const double TeleaRadius = 5.0;
 
     private readonly ConcurrentDictionary<string, PatchField> _fields = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<string> _fieldOrder = new();
@@ -79,9 +103,10 @@ public sealed class GenerativeFillEngine : IEffect
 
         var dilate = (float)(p.Double(GenerativeFillDefinition.ParamDilate) * scale);
         var feather = (float)(p.Double(GenerativeFillDefinition.ParamFeather) * scale);
-        using var fillMask = new Mat(source.Height, source.Width, MatType.CV_8UC1);
-        using var weights = new Mat(source.Height, source.Width, MatType.CV_32FC1);
-        BuildWeights(region, dilate, feather, fillMask, weights);
+        var roi = Around(region, dilate + feather);
+        using var fillMask = new Mat(source.Height, source.Width, MatType.CV_8UC1, Scalar.All(0));
+        using var weights = new Mat(roi.Height, roi.Width, MatType.CV_32FC1);
+        BuildWeights(region, roi, dilate, feather, fillMask, weights);
 
         var options = Options(p, frame.Interactive);
         frame.Clips.TryGetValue(GenerativeFillDefinition.ClipReference, out var reference);
@@ -91,9 +116,12 @@ public sealed class GenerativeFillEngine : IEffect
             var field = PreviousField(frame, previous, reference, options, dilate, feather, scale, cancellationToken);
             if (field is not null)
             {
-                using var greyNow = FlowEstimator.Grey(source, FlowEstimator.FlowSize(source.Width, source.Height, FlowSettings.Fast));
+                // Drafts estimate the flow at a quarter of the fast size: the field it moves is itself at most
+                // PatchFill.DraftMaxSide cells across, so finer flow buys nothing there.
+                var flowSettings = options.Draft ? FlowSettings.Fast with { MaxSide = DraftFlowMaxSide } : FlowSettings.Fast;
+                using var greyNow = FlowEstimator.Grey(source, FlowEstimator.FlowSize(source.Width, source.Height, flowSettings));
                 using var greyPrev = FlowEstimator.Grey(previous.Source, greyNow.Size());
-                using var flow = FlowEstimator.Compute(greyNow, greyPrev, FlowSettings.Fast);
+                using var flow = FlowEstimator.Compute(greyNow, greyPrev, flowSettings);
                 options = options with { Initial = field.Warp(flow, source.Width, source.Height) };
                 notes.Add($"temporal: started from the field of frame {previous.Time:0.###} moved by flow");
             }
@@ -101,10 +129,18 @@ public sealed class GenerativeFillEngine : IEffect
 
         source.CopyTo(output);
         var result = PatchFill.Run(output, fillMask, reference, options, cancellationToken);
-        Blend(source, output, weights);
+        // Structure + texture: final renders without a reference and with temporal mode off put the synthesised detail
+        // on a diffusion (Telea) structure layer. Drafts skip it for speed; with a reference the patches are usually
+        // right as they are (a clean plate is exact); and in temporal mode the layer follows the hole's outline frame
+        // by frame and flickered 3.7× more than the plain fill on real video (warped flicker 0.0233 vs 0.0063, swan
+        // over running_car at 243×135), so sequences keep the plain patch fill.
+        var layered = !options.Draft && reference is null && !p.Boolean(GenerativeFillDefinition.ParamTemporal);
+        if (layered) StructureAndTexture(source, output, fillMask, roi, cancellationToken);
+        Blend(source, output, weights, roi);
 
         notes.Insert(0, $"synthesised {result.Filled} pixels, patch {options.PatchSize}, {result.Levels} level(s) at {result.WorkingScale:0.###} scale" +
             (reference is not null ? ", with reference" : "") + $", seed {options.Seed}, variation {options.Variation:0.##}");
+        if (layered) notes.Add($"structure + texture: Telea structure layer, {StructureFromPatches:P0} of the fill's low frequencies, {DetailAmplitude:P0} of its detail");
         if (options.Draft) notes.Add($"interactive render: draft fill (≤{PatchFill.DraftMaxSide} px working region, {PatchFill.DraftIterations} rounds)");
         if (p.String(GenerativeFillDefinition.ParamPrompt) is { Length: > 0 } prompt) notes.Add($"{NotePromptIgnored}: \"{prompt}\"");
         return new EffectResult(Name, notes);
@@ -141,21 +177,27 @@ public sealed class GenerativeFillEngine : IEffect
         var prevMask = maskSource == GenerativeFillDefinition.MaskFromClip ? previous.Mask : null;
         if (maskSource == GenerativeFillDefinition.MaskFromClip && prevMask is null) return null;
 
+        using var region = new Mat(previous.Source.Height, previous.Source.Width, MatType.CV_8UC1, Scalar.All(0));
+        // Shape params are read at this frame's time: close enough for a one-frame step.
+        BuildRegion(p, prevMask, scale, region);
+        if (Cv2.CountNonZero(region) == 0) return null;
+        var roi = Around(region, dilate + feather);
+
+        // Key: the region itself (all the mask contributes) and the source pixels the fill can read (PatchFill
+        // searches the hole's box grown by half its size plus two patches; hash a little more), not the whole frame.
         var hash = new HashCode();
-        hash.AddBytes(MemoryMarshal.AsBytes(previous.Source.Pixels));
-        if (prevMask is not null) hash.AddBytes(MemoryMarshal.AsBytes(prevMask.Pixels));
+        hash.AddBytes(Bytes(region));
+        var read = Grow(roi, Math.Max(roi.Width, roi.Height) / 2 + 2 * 31, previous.Source.Width, previous.Source.Height);
+        for (var y = read.Y; y < read.Bottom; y++)
+            hash.AddBytes(MemoryMarshal.AsBytes(previous.Source.Row(y).Slice(read.X * 4, read.Width * 4)));
         if (reference is not null) hash.AddBytes(MemoryMarshal.AsBytes(reference.Pixels));
         var key = string.Join('|', frame.InstanceId, options.Draft, scale.ToString(System.Globalization.CultureInfo.InvariantCulture),
             string.Join(';', p.All.Select(kv => kv.Value is double[] a ? string.Join(',', a) : kv.Value.ToString())), hash.ToHashCode());
         if (_fields.TryGetValue(key, out var cached)) return cached;
 
-        using var region = new Mat(previous.Source.Height, previous.Source.Width, MatType.CV_8UC1, Scalar.All(0));
-        // Shape params are read at this frame's time: close enough for a one-frame step.
-        BuildRegion(p, prevMask, scale, region);
-        if (Cv2.CountNonZero(region) == 0) return null;
-        using var fillMask = new Mat(region.Size(), MatType.CV_8UC1);
-        using var weights = new Mat(region.Size(), MatType.CV_32FC1);
-        BuildWeights(region, dilate, feather, fillMask, weights);
+        using var fillMask = new Mat(region.Size(), MatType.CV_8UC1, Scalar.All(0));
+        using var weights = new Mat(roi.Height, roi.Width, MatType.CV_32FC1);
+        BuildWeights(region, roi, dilate, feather, fillMask, weights);
         using var work = new FloatImage(previous.Source.Width, previous.Source.Height);
         previous.Source.CopyTo(work);
         var field = PatchFill.Run(work, fillMask, reference, options with { Initial = null }, ct).Field;
@@ -166,6 +208,64 @@ public sealed class GenerativeFillEngine : IEffect
             while (_fieldOrder.Count > FieldCacheSize && _fieldOrder.TryDequeue(out var old)) _fields.TryRemove(old, out _);
         }
         return field;
+    }
+
+    /// <summary>
+    /// Rebuilds the fill (in <paramref name="output"/>, where <paramref name="fillMask"/> is set) as a structure layer plus
+    /// texture: Telea diffusion of the source's known pixels, moved <see cref="StructureFromPatches"/> of the way to the
+    /// fill's own low frequencies, plus <see cref="DetailAmplitude"/> × the fill's detail.
+    /// </summary>
+    /// <remarks>
+    /// Why: measured on real photos with 45–83% holes (GenerativeFillQualityTests), full-amplitude synthesised texture
+    /// is plausible but not aligned with the truth, and costs 3.3 dB PSNR / 0.1 SSIM against Telea's smooth estimate;
+    /// Telea's structure near the border is better than the patches' low frequencies, while the patches carry the
+    /// texture Telea lacks. Layering keeps most of both (see the test for the sweep). Values above 1 pass through:
+    /// Telea runs on 0..255-scaled floats without clamping.
+    /// </remarks>
+    private static unsafe void StructureAndTexture(FloatImage source, FloatImage output, Mat fillMask, Rect roi, CancellationToken ct)
+    {
+        using var holeRoi = new Mat(fillMask, roi);
+        using var hole = holeRoi.Clone();
+        using var channel = new Mat(roi.Height, roi.Width, MatType.CV_32FC1);
+        using var telea = new Mat();
+        using var patches = new Mat(roi.Height, roi.Width, MatType.CV_32FC1);
+        using var low = new Mat();
+        var beta = (float)StructureFromPatches;
+        var amp = (float)DetailAmplitude;
+        for (var c = 0; c < 3; c++)
+        {
+            ct.ThrowIfCancellationRequested();
+            var cp = (float*)channel.DataPointer;
+            var pp = (float*)patches.DataPointer;
+            for (var y = 0; y < roi.Height; y++)
+            {
+                var s = source.Row(roi.Y + y).Slice(roi.X * 4, roi.Width * 4);
+                var o = output.Row(roi.Y + y).Slice(roi.X * 4, roi.Width * 4);
+                var row = y * roi.Width;
+                for (var x = 0; x < roi.Width; x++)
+                {
+                    cp[row + x] = s[x * 4 + c] * CodeScale;
+                    pp[row + x] = o[x * 4 + c];
+                }
+            }
+            Cv2.Inpaint(channel, hole, telea, TeleaRadius, InpaintTypes.Telea);
+            Cv2.GaussianBlur(patches, low, new Size(0, 0), DetailSigma, DetailSigma, BorderTypes.Reflect101);
+            var tp = (float*)telea.DataPointer;
+            var lp = (float*)low.DataPointer;
+            var hp = (byte*)hole.DataPointer;
+            for (var y = 0; y < roi.Height; y++)
+            {
+                var o = output.Row(roi.Y + y).Slice(roi.X * 4, roi.Width * 4);
+                var row = y * roi.Width;
+                for (var x = 0; x < roi.Width; x++)
+                {
+                    var i = row + x;
+                    if (hp[i] == 0) continue;
+                    var structure = tp[i] / CodeScale;
+                    o[x * 4 + c] = structure + beta * (lp[i] - structure) + amp * (pp[i] - lp[i]);
+                }
+            }
+        }
     }
 
     /// <summary>Marks the region to fill (255) from the Mask clip or the shape params (spatial values × render scale).</summary>
@@ -220,16 +320,37 @@ public sealed class GenerativeFillEngine : IEffect
         return false;
     }
 
-    // Weight 1 in the dilated region, smoothstep down to 0 across the feather band; fillMask marks weight > 0.
-    private static void BuildWeights(Mat region, float dilate, float feather, Mat fillMask, Mat weights)
+    /// <summary>The region's bounding box grown by <paramref name="reach"/> (dilate + feather) and a pixel, clipped: all a render changes.</summary>
+    private static Rect Around(Mat region, float reach)
+    {
+        var box = Cv2.BoundingRect(region);
+        return Grow(box, (int)Math.Ceiling(reach) + 1, region.Cols, region.Rows);
+    }
+
+    private static Rect Grow(Rect box, int margin, int width, int height)
+    {
+        var x0 = Math.Max(0, box.X - margin);
+        var y0 = Math.Max(0, box.Y - margin);
+        var x1 = Math.Min(width, box.Right + margin);
+        var y1 = Math.Min(height, box.Bottom + margin);
+        return new Rect(x0, y0, x1 - x0, y1 - y0);
+    }
+
+    private static unsafe ReadOnlySpan<byte> Bytes(Mat continuous8U) => new((void*)continuous8U.DataPointer, continuous8U.Rows * continuous8U.Cols);
+
+    // Weight 1 in the dilated region, smoothstep down to 0 across the feather band; fillMask (full frame, zero outside
+    // roi on entry) marks weight > 0. Only roi is transformed: every region pixel is inside it, and a pixel of roi
+    // is nearest to a region pixel whatever lies outside, so distances there are exact; weights cover roi only.
+    private static void BuildWeights(Mat region, Rect roi, float dilate, float feather, Mat fillMask, Mat weights)
     {
         using var known = new Mat();
-        Cv2.BitwiseNot(region, known);
+        using (var regionRoi = new Mat(region, roi)) Cv2.BitwiseNot(regionRoi, known);
         using var distance = new Mat();
         Cv2.DistanceTransform(known, distance, DistanceTypes.L2, DistanceTransformMasks.Precise);
         var reach = dilate + feather;
         var d = new MatView(distance);
-        var mv = new MatView(fillMask);
+        using var maskRoi = new Mat(fillMask, roi);
+        var mv = new MatView(maskRoi);
         var wv = new MatView(weights);
         for (var y = 0; y < d.Rows; y++)
         {
@@ -254,14 +375,15 @@ public sealed class GenerativeFillEngine : IEffect
     }
 
     // Output holds the fill inside the region; blend the band back towards the source and restore source alpha.
-    private static void Blend(FloatImage source, FloatImage output, Mat weights)
+    // Weights cover roi only; everything outside it is the source already.
+    private static void Blend(FloatImage source, FloatImage output, Mat weights, Rect roi)
     {
         var wv = new MatView(weights);
-        for (var y = 0; y < source.Height; y++)
+        for (var y = 0; y < roi.Height; y++)
         {
             var w = wv.Row<float>(y);
-            var s = source.Row(y);
-            var o = output.Row(y);
+            var s = source.Row(roi.Y + y).Slice(roi.X * 4, roi.Width * 4);
+            var o = output.Row(roi.Y + y).Slice(roi.X * 4, roi.Width * 4);
             for (var x = 0; x < w.Length; x++)
             {
                 var weight = w[x];
