@@ -21,8 +21,8 @@ public static class GenerativeFillBench
     public static int Run(bool quick, bool json)
     {
         const int w = 1920, h = 1080;
-        using var current = Frame(w, h, 0);
-        using var previous = Frame(w, h, 3);
+        using var current = BenchFrames.TexturedPan(w, h, 0);
+        using var previous = BenchFrames.TexturedPan(w, h, 3);
         using var output = new FloatImage(w, h);
         // 10% of 1920×1080 as an ellipse: π/4 · a · b = 207 360 → 600 × 440.
         ParamSet Params(bool temporal) => ParamSet.Bind(GenerativeFillDefinition.Definition, new Dictionary<string, object>
@@ -70,23 +70,4 @@ public static class GenerativeFillBench
         return draftMs <= 150 ? 0 : 1;
     }
 
-    /// <summary>Textured photo-like frame with HDR highlights, shifted by <paramref name="shift"/> pixels (camera pan).</summary>
-    private static FloatImage Frame(int w, int h, int shift)
-    {
-        var image = new FloatImage(w, h);
-        for (var y = 0; y < h; y++)
-        {
-            var row = image.Row(y);
-            for (var x = 0; x < w; x++)
-            {
-                var u = x + shift;
-                row[x * 4] = 0.1f + 0.6f * u / w + (u / 24 % 2) * 0.05f;
-                row[x * 4 + 1] = 0.2f + 0.4f * y / h + ((u * 7 + y * 13) % 31) / 620f;
-                row[x * 4 + 2] = 0.3f + 0.2f * MathF.Sin(u * 0.01f) * MathF.Cos(y * 0.013f);
-                row[x * 4 + 3] = 1f;
-                if ((u - 1300) * (u - 1300) + (y - 300) * (y - 300) < 2500) row[x * 4] = row[x * 4 + 1] = row[x * 4 + 2] = 4f;
-            }
-        }
-        return image;
-    }
 }

@@ -73,7 +73,7 @@ public static class ExtendCommand
             {
                 InstanceId = result.GetValue(instance) ?? $"cli-extend-{Environment.ProcessId}",
                 Interactive = result.GetValue(draft),
-                Params = raw.ToDictionary(kv => kv.Key, kv => ToParamValue(kv.Value)),
+                Params = raw.ToDictionary(kv => kv.Key, kv => RunwayParams.From(kv.Value)),
             };
             var history = Math.Min(bound.Integer(ExtendShotDefinition.ParamHistory), ExtendShotDefinition.MaxHistory);
             if (request.Interactive) history = Math.Min(history, ExtendShotDefinition.InteractiveHistory);
@@ -87,17 +87,6 @@ public static class ExtendCommand
         }));
         return cmd;
     }
-
-    private static ParamValue ToParamValue(object raw) => raw switch
-    {
-        double d => RunwayParams.Double(d),
-        long l => RunwayParams.Int(l),
-        int i => RunwayParams.Int(i),
-        bool b => RunwayParams.Bool(b),
-        string s => RunwayParams.String(s),
-        double[] a => RunwayParams.Doubles(a),
-        _ => throw new ArgumentException($"unsupported param value {raw}"),
-    };
 
     private static async Task<Summary> Extend(RenderRequest request, string inputPath, string outputPath, int count, bool before, int history,
         Func<RunwayClient> connect, bool showProgress, CancellationToken ct)

@@ -63,7 +63,7 @@ public static class RenderCommand
             {
                 InstanceId = $"cli-{Environment.ProcessId}",
                 Interactive = result.GetValue(interactive),
-                Params = raw.ToDictionary(kv => kv.Key, kv => ToParamValue(kv.Value)),
+                Params = raw.ToDictionary(kv => kv.Key, kv => RunwayParams.From(kv.Value)),
             };
             var clips = ParseClips(definition, result.GetValue(clip) ?? []);
             var summary = await RenderAll(request, result.GetValue(input)!, result.GetValue(mask), clips, result.GetValue(output)!,
@@ -104,17 +104,6 @@ public static class RenderCommand
         }
         return clips;
     }
-
-    private static ParamValue ToParamValue(object raw) => raw switch
-    {
-        double d => RunwayParams.Double(d),
-        long l => RunwayParams.Int(l),
-        int i => RunwayParams.Int(i),
-        bool b => RunwayParams.Bool(b),
-        string s => RunwayParams.String(s),
-        double[] a => RunwayParams.Doubles(a),
-        _ => throw new ArgumentException($"unsupported param value {raw}"),
-    };
 
     private static async Task<Summary> RenderAll(RenderRequest request, string inputPath, string? maskPath,
         IReadOnlyList<(string Name, string Path)> clipPaths, string outputPath, bool inline, bool showProgress, CancellationToken ct)

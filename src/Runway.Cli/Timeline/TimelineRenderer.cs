@@ -137,7 +137,7 @@ public sealed class TimelineRenderer(Func<RunwayClient> clientFactory) : IAsyncD
                 // One instance per clip result: temporal state never leaks between clips or parameter sets.
                 InstanceId = $"timeline-{key[..16]}",
                 Interactive = options.Interactive,
-                Params = options.Params.All.ToDictionary(kv => kv.Key, kv => ToParamValue(kv.Value)),
+                Params = options.Params.All.ToDictionary(kv => kv.Key, kv => RunwayParams.From(kv.Value)),
                 // The media's frames, so an extending effect knows which requested times lie past the real footage.
                 SourceRange = plan.Media.Available is { } media ? new ClipFrameRange(media.Start, media.End - 1) : null,
             };
@@ -267,17 +267,6 @@ public sealed class TimelineRenderer(Func<RunwayClient> clientFactory) : IAsyncD
         var slug = text.ToString().Trim('_');
         return slug.Length == 0 ? string.Create(CultureInfo.InvariantCulture, $"clip{number}") : slug;
     }
-
-    private static ParamValue ToParamValue(object raw) => raw switch
-    {
-        double d => RunwayParams.Double(d),
-        long l => RunwayParams.Int(l),
-        int i => RunwayParams.Int(i),
-        bool b => RunwayParams.Bool(b),
-        string s => RunwayParams.String(s),
-        double[] a => RunwayParams.Doubles(a),
-        _ => throw new ArgumentException($"unsupported param value {raw}"),
-    };
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()

@@ -100,6 +100,21 @@ public static class RunwayParams
     }
 
     /// <summary>
+    /// The wire value of a raw param value as bound params hold it (double, long/int, bool, string, double[]).
+    /// </summary>
+    /// <exception cref="ArgumentException">The value is of none of those types.</exception>
+    public static ParamValue From(object raw) => raw switch
+    {
+        double d => Double(d),
+        long l => Int(l),
+        int i => Int(i),
+        bool b => Bool(b),
+        string s => String(s),
+        double[] a => Doubles(a),
+        _ => throw new ArgumentException($"unsupported param value {raw} ({raw.GetType().Name})", nameof(raw)),
+    };
+
+    /// <summary>
     /// Parses "value" text for a param as the CLI's --set gives it: true/false, integers, numbers,
     /// comma-separated numbers, else a string.
     /// </summary>

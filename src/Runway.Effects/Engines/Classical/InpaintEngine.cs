@@ -103,7 +103,7 @@ public sealed class InpaintEngine : IEffect
         }
 
         var margin = (int)Math.Ceiling(dilate + feather + radius) + 2 + (fsr ? FsrExtraContext : 0);
-        var roi = Expand(box, margin, source.Width, source.Height);
+        var roi = HoleRegions.Grow(box, margin, source.Width, source.Height);
         source.CopyTo(output);
 
         cancellationToken.ThrowIfCancellationRequested();
@@ -114,7 +114,7 @@ public sealed class InpaintEngine : IEffect
         Cv2.DistanceTransform(known, distance, DistanceTypes.L2, DistanceTransformMasks.Precise);
         using var fillMask = new Mat(roi.Height, roi.Width, MatType.CV_8UC1);
         using var weights = new Mat(roi.Height, roi.Width, MatType.CV_32FC1);
-        BuildWeights(distance, (float)dilate, (float)feather, fillMask, weights);
+        HoleRegions.FeatherWeights(distance, (float)dilate, (float)feather, fillMask, weights);
 
         var factor = 1;
         if (frame.Interactive && !fsr && Math.Max(roi.Width, roi.Height) > InteractiveMaxSide)
@@ -303,42 +303,6 @@ public sealed class InpaintEngine : IEffect
             if (pixels[i] != first) return true;
         }
         return false;
-    }
-
-    private static Rect Expand(Rect box, int margin, int width, int height)
-    {
-        var x0 = Math.Max(0, box.X - margin);
-        var y0 = Math.Max(0, box.Y - margin);
-        var x1 = Math.Min(width, box.X + box.Width + margin);
-        var y1 = Math.Min(height, box.Y + box.Height + margin);
-        return new Rect(x0, y0, x1 - x0, y1 - y0);
-    }
-
-    // Weight 1 in the dilated hole, smoothstep down to 0 across the feather band; fillMask marks weight > 0.
-    private static unsafe void BuildWeights(Mat distance, float dilate, float feather, Mat fillMask, Mat weights)
-    {
-        var reach = dilate + feather;
-        var rows = distance.Rows;
-        for (var y = 0; y < rows; y++)
-        {
-            var d = Row<float>(distance, y);
-            var m = Row<byte>(fillMask, y);
-            var w = Row<float>(weights, y);
-            for (var x = 0; x < d.Length; x++)
-            {
-                var dist = d[x];
-                float weight;
-                if (dist <= dilate) weight = 1f;
-                else if (dist < reach)
-                {
-                    var t = 1f - (dist - dilate) / feather;
-                    weight = t * t * (3f - 2f * t);
-                }
-                else weight = 0f;
-                w[x] = weight;
-                m[x] = weight > 0f ? (byte)255 : (byte)0;
-            }
-        }
     }
 
     private static void CopyChannel(FloatImage source, Rect roi, int c, Mat channel)

@@ -187,7 +187,7 @@ public sealed class GenerativeFillEngine : IEffect
         // searches the hole's box grown by half its size plus two patches; hash a little more), not the whole frame.
         var hash = new HashCode();
         hash.AddBytes(Bytes(region));
-        var read = Grow(roi, Math.Max(roi.Width, roi.Height) / 2 + 2 * 31, previous.Source.Width, previous.Source.Height);
+        var read = HoleRegions.Grow(roi, Math.Max(roi.Width, roi.Height) / 2 + 2 * 31, previous.Source.Width, previous.Source.Height);
         for (var y = read.Y; y < read.Bottom; y++)
             hash.AddBytes(MemoryMarshal.AsBytes(previous.Source.Row(y).Slice(read.X * 4, read.Width * 4)));
         if (reference is not null) hash.AddBytes(MemoryMarshal.AsBytes(reference.Pixels));
@@ -324,16 +324,7 @@ public sealed class GenerativeFillEngine : IEffect
     private static Rect Around(Mat region, float reach)
     {
         var box = Cv2.BoundingRect(region);
-        return Grow(box, (int)Math.Ceiling(reach) + 1, region.Cols, region.Rows);
-    }
-
-    private static Rect Grow(Rect box, int margin, int width, int height)
-    {
-        var x0 = Math.Max(0, box.X - margin);
-        var y0 = Math.Max(0, box.Y - margin);
-        var x1 = Math.Min(width, box.Right + margin);
-        var y1 = Math.Min(height, box.Bottom + margin);
-        return new Rect(x0, y0, x1 - x0, y1 - y0);
+        return HoleRegions.Grow(box, (int)Math.Ceiling(reach) + 1, region.Cols, region.Rows);
     }
 
     private static unsafe ReadOnlySpan<byte> Bytes(Mat continuous8U) => new((void*)continuous8U.DataPointer, continuous8U.Rows * continuous8U.Cols);
@@ -347,31 +338,8 @@ public sealed class GenerativeFillEngine : IEffect
         using (var regionRoi = new Mat(region, roi)) Cv2.BitwiseNot(regionRoi, known);
         using var distance = new Mat();
         Cv2.DistanceTransform(known, distance, DistanceTypes.L2, DistanceTransformMasks.Precise);
-        var reach = dilate + feather;
-        var d = new MatView(distance);
         using var maskRoi = new Mat(fillMask, roi);
-        var mv = new MatView(maskRoi);
-        var wv = new MatView(weights);
-        for (var y = 0; y < d.Rows; y++)
-        {
-            var dr = d.Row<float>(y);
-            var mr = mv.Row<byte>(y);
-            var wr = wv.Row<float>(y);
-            for (var x = 0; x < dr.Length; x++)
-            {
-                var dist = dr[x];
-                float weight;
-                if (dist <= dilate) weight = 1f;
-                else if (dist < reach)
-                {
-                    var t = 1f - (dist - dilate) / feather;
-                    weight = t * t * (3f - 2f * t);
-                }
-                else weight = 0f;
-                wr[x] = weight;
-                mr[x] = weight > 0f ? (byte)255 : (byte)0;
-            }
-        }
+        HoleRegions.FeatherWeights(distance, dilate, feather, maskRoi, weights);
     }
 
     // Output holds the fill inside the region; blend the band back towards the source and restore source alpha.

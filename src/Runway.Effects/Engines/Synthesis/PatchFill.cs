@@ -171,7 +171,7 @@ public static class PatchFill
         var patch = Math.Clamp(options.PatchSize | 1, 3, 31);
         var radius = patch / 2;
         var grow = Math.Max(box.Width, box.Height) / 2 + patch * 2;
-        var roi = Grow(box, grow, image.Width, image.Height);
+        var roi = HoleRegions.Grow(box, grow, image.Width, image.Height);
 
         var scale = 1.0;
         if (options.Draft && Math.Max(roi.Width, roi.Height) > DraftMaxSide) scale = DraftMaxSide / (double)Math.Max(roi.Width, roi.Height);
@@ -271,15 +271,6 @@ public static class PatchFill
         {
             coarser?.Dispose();
         }
-    }
-
-    private static Rect Grow(Rect box, int margin, int width, int height)
-    {
-        var x0 = Math.Max(0, box.X - margin);
-        var y0 = Math.Max(0, box.Y - margin);
-        var x1 = Math.Min(width, box.X + box.Width + margin);
-        var y1 = Math.Min(height, box.Y + box.Height + margin);
-        return new Rect(x0, y0, x1 - x0, y1 - y0);
     }
 
     private static unsafe void CopyIn(FloatImage image, Rect roi, Mat dst)
