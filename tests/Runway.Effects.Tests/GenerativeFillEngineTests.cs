@@ -131,6 +131,32 @@ public sealed class GenerativeFillEngineTests
     }
 
     [Fact]
+    public void Draft_temporal_starts_from_the_previous_frame_only_when_its_field_is_cached()
+    {
+        const int w = 128, h = 96;
+        using var f0 = Photo(w, h);
+        using var f1 = Photo(w, h, shift: 2);
+        using var o = new FloatImage(w, h);
+        var p = Params((GenerativeFillDefinition.ParamMaskSource, GenerativeFillDefinition.MaskRectangle),
+            (GenerativeFillDefinition.ParamCenter, new[] { 64.0, 48.0 }), (GenerativeFillDefinition.ParamSize, new[] { 30.0, 24.0 }),
+            (GenerativeFillDefinition.ParamTemporal, true));
+        EffectResult Draft(GenerativeFillEngine engine, FloatImage frame, int t, IReadOnlyList<TimedImage> neighbours) =>
+            engine.Render(Frame(frame, null, o, p, time: t, interactive: true, neighbours: neighbours), CancellationToken.None);
+
+        // Nothing cached: the draft fills on its own instead of filling the previous frame first.
+        var cold = Draft(new GenerativeFillEngine(), f1, 1, [new TimedImage(0, f0, null)]);
+        Assert.Contains(GenerativeFillEngine.NoteDraftTemporalSkipped, cold.Notes);
+        Assert.DoesNotContain(cold.Notes, n => n.StartsWith("temporal:", StringComparison.Ordinal));
+
+        // Playback: drafting frame 0 leaves its own field behind, and frame 1 starts from it.
+        var engine = new GenerativeFillEngine();
+        Draft(engine, f0, 0, []);
+        var warm = Draft(engine, f1, 1, [new TimedImage(0, f0, null)]);
+        Assert.DoesNotContain(GenerativeFillEngine.NoteDraftTemporalSkipped, warm.Notes);
+        Assert.Contains(warm.Notes, n => n.StartsWith("temporal:", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Interactive_render_takes_the_draft_path_and_says_so()
     {
         using var src = Photo(640, 360);

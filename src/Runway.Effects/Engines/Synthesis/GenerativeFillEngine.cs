@@ -30,7 +30,10 @@ namespace Runway.Effects.Engines.Synthesis;
 /// frame instead of boiling.</item>
 /// </list>
 /// <para>Interactive temporal renders estimate the flow at <see cref="DraftFlowMaxSide"/> pixels and key the previous
-/// frame's cached field by its region and the source pixels the fill can read, not the whole frame.</para>
+/// frame's cached field by its region and the source pixels the fill can read, not the whole frame. They start from
+/// that field only when it is cached (every frame filled on its own leaves its field there, so playback and scrubbing
+/// find it) and never fill the previous frame first, which would cost more than the draft budget; so a draft can
+/// depend on what was rendered before it, final renders never do.</para>
 /// <para>Interactive renders take <see cref="PatchFill"/>'s draft path (working region at most
 /// <see cref="PatchFill.DraftMaxSide"/> pixels, <see cref="PatchFill.DraftIterations"/> rounds per level, fill upsampled).</para>
 /// </remarks>
@@ -47,6 +50,9 @@ public sealed class GenerativeFillEngine : IEffect
 
     /// <summary>Note prefix when a prompt is set: the classical engine does not read it.</summary>
     public const string NotePromptIgnored = "prompt ignored by the classical engine";
+
+    /// <summary>Note of a draft in temporal mode whose previous frame's field was not cached, so it filled on its own.</summary>
+    public const string NoteDraftTemporalSkipped = "draft: temporal start skipped (the previous frame's field is not cached)";
 
     /// <summary>Fields of previous frames kept per engine (all instances share the budget; oldest dropped first).</summary>
     public const int FieldCacheSize = 16;
@@ -111,9 +117,13 @@ public sealed class GenerativeFillEngine : IEffect
         var options = Options(p, frame.Interactive);
         frame.Clips.TryGetValue(GenerativeFillDefinition.ClipReference, out var reference);
 
-        if (p.Boolean(GenerativeFillDefinition.ParamTemporal) && Previous(frame) is { } previous)
+        var temporal = p.Boolean(GenerativeFillDefinition.ParamTemporal);
+        if (temporal && Previous(frame) is { } previous)
         {
-            var field = PreviousField(frame, previous, reference, options, dilate, feather, scale, cancellationToken);
+            // Drafts never fill the previous frame first (that alone costs more than the draft budget): they start from
+            // its field only when it is cached — e.g. left there by rendering that frame — and otherwise fill on their own.
+            var field = PreviousField(frame, previous, reference, options, dilate, feather, scale, computeOnMiss: !options.Draft, cancellationToken);
+            if (field is null && options.Draft) notes.Add(NoteDraftTemporalSkipped);
             if (field is not null)
             {
                 // Drafts estimate the flow at a quarter of the fast size: the field it moves is itself at most
@@ -129,6 +139,9 @@ public sealed class GenerativeFillEngine : IEffect
 
         source.CopyTo(output);
         var result = PatchFill.Run(output, fillMask, reference, options, cancellationToken);
+        // A fill that started from nothing is this frame's own field: keep it for the next frame's temporal start.
+        if (temporal && options.Initial is null && result.Field is { } own)
+            Remember(FieldKey(frame, source, region, roi, reference, options, scale), own);
         // Structure + texture: final renders without a reference and with temporal mode off put the synthesised detail
         // on a diffusion (Telea) structure layer. Drafts skip it for speed; with a reference the patches are usually
         // right as they are (a clean plate is exact); and in temporal mode the layer follows the hole's outline frame
@@ -170,7 +183,7 @@ public sealed class GenerativeFillEngine : IEffect
     /// never reuses a stale field.
     /// </summary>
     private PatchField? PreviousField(EffectFrame frame, TimedImage previous, FloatImage? reference, PatchFillOptions options,
-        float dilate, float feather, double scale, CancellationToken ct)
+        float dilate, float feather, double scale, bool computeOnMiss, CancellationToken ct)
     {
         var p = frame.Params;
         var maskSource = p.Choice(GenerativeFillDefinition.ParamMaskSource);
@@ -183,17 +196,9 @@ public sealed class GenerativeFillEngine : IEffect
         if (Cv2.CountNonZero(region) == 0) return null;
         var roi = Around(region, dilate + feather);
 
-        // Key: the region itself (all the mask contributes) and the source pixels the fill can read (PatchFill
-        // searches the hole's box grown by half its size plus two patches; hash a little more), not the whole frame.
-        var hash = new HashCode();
-        hash.AddBytes(Bytes(region));
-        var read = HoleRegions.Grow(roi, Math.Max(roi.Width, roi.Height) / 2 + 2 * 31, previous.Source.Width, previous.Source.Height);
-        for (var y = read.Y; y < read.Bottom; y++)
-            hash.AddBytes(MemoryMarshal.AsBytes(previous.Source.Row(y).Slice(read.X * 4, read.Width * 4)));
-        if (reference is not null) hash.AddBytes(MemoryMarshal.AsBytes(reference.Pixels));
-        var key = string.Join('|', frame.InstanceId, options.Draft, scale.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            string.Join(';', p.All.Select(kv => kv.Value is double[] a ? string.Join(',', a) : kv.Value.ToString())), hash.ToHashCode());
+        var key = FieldKey(frame, previous.Source, region, roi, reference, options, scale);
         if (_fields.TryGetValue(key, out var cached)) return cached;
+        if (!computeOnMiss) return null;
 
         using var fillMask = new Mat(region.Size(), MatType.CV_8UC1, Scalar.All(0));
         using var weights = new Mat(roi.Height, roi.Width, MatType.CV_32FC1);
@@ -202,12 +207,33 @@ public sealed class GenerativeFillEngine : IEffect
         previous.Source.CopyTo(work);
         var field = PatchFill.Run(work, fillMask, reference, options with { Initial = null }, ct).Field;
         if (field is null) return null;
-        if (_fields.TryAdd(key, field))
-        {
-            _fieldOrder.Enqueue(key);
-            while (_fieldOrder.Count > FieldCacheSize && _fieldOrder.TryDequeue(out var old)) _fields.TryRemove(old, out _);
-        }
+        Remember(key, field);
         return field;
+    }
+
+    /// <summary>
+    /// Cache key of a frame's own (non-temporal) fill field: the instance, every param, the render mode, the region
+    /// itself (all the mask contributes) and the source pixels the fill can read (PatchFill searches the hole's box
+    /// grown by half its size plus two patches; a little more is hashed), not the whole frame.
+    /// </summary>
+    private static string FieldKey(EffectFrame frame, FloatImage image, Mat region, Rect roi, FloatImage? reference,
+        PatchFillOptions options, double scale)
+    {
+        var hash = new HashCode();
+        hash.AddBytes(Bytes(region));
+        var read = HoleRegions.Grow(roi, Math.Max(roi.Width, roi.Height) / 2 + 2 * 31, image.Width, image.Height);
+        for (var y = read.Y; y < read.Bottom; y++)
+            hash.AddBytes(MemoryMarshal.AsBytes(image.Row(y).Slice(read.X * 4, read.Width * 4)));
+        if (reference is not null) hash.AddBytes(MemoryMarshal.AsBytes(reference.Pixels));
+        return string.Join('|', frame.InstanceId, options.Draft, scale.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            string.Join(';', frame.Params.All.Select(kv => kv.Value is double[] a ? string.Join(',', a) : kv.Value.ToString())), hash.ToHashCode());
+    }
+
+    private void Remember(string key, PatchField field)
+    {
+        if (!_fields.TryAdd(key, field)) return;
+        _fieldOrder.Enqueue(key);
+        while (_fieldOrder.Count > FieldCacheSize && _fieldOrder.TryDequeue(out var old)) _fields.TryRemove(old, out _);
     }
 
     /// <summary>
