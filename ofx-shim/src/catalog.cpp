@@ -119,6 +119,37 @@ ClipDef parseClip(const json& j) {
     return c;
 }
 
+OverlayDef parseOverlay(const json& j, const EffectDef& effect) {
+    OverlayDef o;
+    const std::string shape = str(j, "shape", "point");
+    if (shape == "point") o.shape = OverlayShape::Point;
+    else if (shape == "rectangle") o.shape = OverlayShape::Rectangle;
+    else if (shape == "ellipse") o.shape = OverlayShape::Ellipse;
+    else throw std::runtime_error("overlay has unknown shape '" + shape + "'");
+    const std::string role = str(j, "role", "neutral");
+    o.role = role == "include" ? OverlayRole::Include : role == "exclude" ? OverlayRole::Exclude : OverlayRole::Neutral;
+    o.position = str(j, "position");
+    o.size = str(j, "size");
+    // The interact reads these params by name; a dangling name is a build mistake, caught when the bundle loads.
+    const auto needs = [&](const std::string& name, ParamCoordinates coordinates, const char* what) {
+        const ParamDef* p = effect.findParam(name);
+        if (p == nullptr || p->kind != ParamKind::Double2D || p->coordinates != coordinates)
+            throw std::runtime_error(std::string("overlay ") + what + " '" + name + "' is not a " + what + " Double2D param");
+    };
+    needs(o.position, ParamCoordinates::Position, "position");
+    if (o.shape != OverlayShape::Point) needs(o.size, ParamCoordinates::Size, "size");
+    if (const auto w = j.find("visibleWhen"); w != j.end() && w->is_object()) {
+        o.whenParam = str(*w, "param");
+        const ParamDef* gate = effect.findParam(o.whenParam);
+        if (gate == nullptr || (gate->kind != ParamKind::Boolean && gate->kind != ParamKind::Choice))
+            throw std::runtime_error("overlay condition '" + o.whenParam + "' is not a boolean or choice param");
+        if (const auto v = w->find("values"); v != w->end() && v->is_array())
+            for (const auto& s : *v)
+                if (s.is_string()) o.whenValues.push_back(s.get<std::string>());
+    }
+    return o;
+}
+
 EffectDef parseEffect(const json& j) {
     EffectDef e;
     e.id = str(j, "id");
@@ -152,6 +183,8 @@ EffectDef parseEffect(const json& j) {
             for (const auto& c : *it) e.clips.push_back(parseClip(c));
         if (const auto it = j.find("params"); it != j.end() && it->is_array())
             for (const auto& p : *it) e.params.push_back(parseParam(p));
+        if (const auto it = j.find("overlays"); it != j.end() && it->is_array())
+            for (const auto& o : *it) e.overlays.push_back(parseOverlay(o, e));
     } catch (const std::exception& ex) {
         throw std::runtime_error("effect '" + e.id + "': " + ex.what());
     }
@@ -189,6 +222,12 @@ int ParamDef::defaultChoiceIndex() const {
 const ClipDef* EffectDef::findClip(const std::string& name) const {
     for (const auto& c : clips)
         if (c.name == name) return &c;
+    return nullptr;
+}
+
+const ParamDef* EffectDef::findParam(const std::string& name) const {
+    for (const auto& p : params)
+        if (p.name == name) return &p;
     return nullptr;
 }
 

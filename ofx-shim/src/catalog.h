@@ -55,6 +55,21 @@ struct ClipDef {
     std::string hint;
 };
 
+enum class OverlayShape { Point, Rectangle, Ellipse };
+enum class OverlayRole { Neutral, Include, Exclude };
+
+/// One on-screen handle (effects.json "overlays"): drawn in the viewer and dragged by the user when the host draws no
+/// handles of its own. Position and size name Double2D params in canonical coordinates.
+struct OverlayDef {
+    OverlayShape shape = OverlayShape::Point;
+    std::string position;
+    std::string size; // empty for points
+    OverlayRole role = OverlayRole::Neutral;
+    // Shown only while this boolean/choice param has one of these values ("true"/"false", option values); empty = always.
+    std::string whenParam;
+    std::vector<std::string> whenValues;
+};
+
 struct EffectDef {
     std::string id;
     std::string label;
@@ -80,8 +95,10 @@ struct EffectDef {
     std::string extendsDirectionParam;
     std::vector<ClipDef> clips;
     std::vector<ParamDef> params;
+    std::vector<OverlayDef> overlays;
 
     const ClipDef* findClip(const std::string& name) const;
+    const ParamDef* findParam(const std::string& name) const;
     /// The first clip declared isMask, if any.
     const ClipDef* maskClip() const;
     bool temporal() const { return framesBefore != 0 || framesAfter != 0; }

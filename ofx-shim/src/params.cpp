@@ -5,6 +5,7 @@
 #include "suites.h"
 
 #include <algorithm>
+#include <atomic>
 #include <climits>
 #include <cmath>
 #include <map>
@@ -45,6 +46,8 @@ void setRange(const Props& props, const char* name, const ParamDef& p, std::opti
     }
 }
 
+std::atomic<bool> gHostDrawsPositionHandles{false};
+
 // Width and height of the frame the pixel defaults of position/size params are written for (the C# side's
 // ParamDefinition.DefaultFrameWidth/Height); used only when the host cannot take a normalised default.
 constexpr double kDefaultFrameWidth = 1920;
@@ -56,9 +59,11 @@ constexpr double kDefaultFrameHeight = 1080;
 void defineSpatial2D(const Props& props, const ParamDef& p) {
     const bool position = p.coordinates == ParamCoordinates::Position;
     props.setString(kOfxParamPropDoubleType, position ? kOfxParamDoubleTypeXYAbsolute : kOfxParamDoubleTypeXY);
-    // A host that can draw its own handle for a point (Nuke, Natron) is asked to: the shim has no overlay interact.
-    if (position && props.getInt(kOfxParamPropHasHostOverlayHandle).value_or(0) != 0)
-        props.setInt(kOfxParamPropUseHostOverlayHandle, 1);
+    // A host that can draw its own handle for a point (Nuke, Natron) is asked to; the overlay interact then draws only
+    // what such handles cannot show (outlines and corner knobs).
+    if (position && props.getInt(kOfxParamPropHasHostOverlayHandle).value_or(0) != 0 &&
+        props.setInt(kOfxParamPropUseHostOverlayHandle, 1))
+        gHostDrawsPositionHandles = true;
     // Fractions of the frame from the top-left (effects.json); OFX normalises from the bottom-left, y up.
     std::vector<double> fraction = p.defaultNormalised;
     if (fraction.size() != 2)
@@ -116,6 +121,8 @@ void defineOne(OfxParamSetHandle paramSet, const ParamDef& p) {
 }
 
 } // namespace
+
+bool hostDrawsPositionHandles() { return gHostDrawsPositionHandles; }
 
 void defineParams(OfxParamSetHandle paramSet, const EffectDef& effect) {
     std::map<std::string, std::vector<std::string>> pages; // page name -> children, in definition order

@@ -23,6 +23,10 @@ struct InstanceParam {
     OfxParamHandle handle = nullptr;
 };
 
+/// Whether the host said it draws its own viewer handle for position params (OfxParamPropHasHostOverlayHandle) when
+/// they were defined; the overlay interact then leaves points and centres to the host.
+bool hostDrawsPositionHandles();
+
 /// Looks up the instance's handle of every param of the effect; throws if the host lost one.
 std::vector<InstanceParam> fetchParams(OfxParamSetHandle paramSet, const EffectDef& effect);
 

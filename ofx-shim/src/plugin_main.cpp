@@ -6,6 +6,7 @@
 #include "actions.h"
 #include "catalog.h"
 #include "host_quirks.h"
+#include "overlay.h"
 #include "suites.h"
 
 #include <ofx/ofx_api.h>
@@ -27,7 +28,9 @@ constexpr int kMaxPlugins = 64;
 
 bool is(const char* action, const char* name) { return std::strcmp(action, name) == 0; }
 
-OfxStatus dispatchAction(const EffectDef& effect, const char* action, const void* rawHandle,
+OfxPluginEntryPoint overlayEntryOf(int index);
+
+OfxStatus dispatchAction(int index, const EffectDef& effect, const char* action, const void* rawHandle,
                          OfxPropertySetHandle inArgs, OfxPropertySetHandle outArgs) {
     auto* handle = static_cast<OfxImageEffectHandle>(const_cast<void*>(rawHandle));
     if (is(action, kOfxActionLoad)) {
@@ -39,7 +42,17 @@ OfxStatus dispatchAction(const EffectDef& effect, const char* action, const void
         unloadSuites();
         return kOfxStatOK;
     }
-    if (is(action, kOfxActionDescribe)) return describe(effect, handle);
+    if (is(action, kOfxActionDescribe)) {
+        const OfxStatus st = describe(effect, handle);
+        // Effects with on-screen handles offer an overlay interact to hosts that can show one.
+        if (st == kOfxStatOK && !effect.overlays.empty() && suites().overlays) {
+            OfxPropertySetHandle props = nullptr;
+            if (suites().imageEffect->getPropertySet(handle, &props) == kOfxStatOK && props != nullptr)
+                Props(props).setPointer(kOfxImageEffectPluginPropOverlayInteractV1,
+                                        reinterpret_cast<void*>(overlayEntryOf(index)));
+        }
+        return st;
+    }
     if (is(action, kOfxImageEffectActionDescribeInContext)) return describeInContext(effect, handle, inArgs);
     if (is(action, kOfxActionCreateInstance)) return createInstance(effect, handle);
     if (is(action, kOfxActionDestroyInstance)) return destroyInstance(handle);
@@ -52,15 +65,11 @@ OfxStatus dispatchAction(const EffectDef& effect, const char* action, const void
     return kOfxStatReplyDefault;
 }
 
-OfxStatus dispatch(int index, const char* action, const void* handle, OfxPropertySetHandle inArgs,
-                   OfxPropertySetHandle outArgs) {
+// Runs `body` with every exception turned into a status code: nothing may unwind into the host.
+template <typename Body>
+OfxStatus guarded(const char* action, Body&& body) {
     try {
-        const Catalog& cat = catalog();
-        if (action == nullptr || index < 0 || static_cast<size_t>(index) >= cat.effects.size())
-            return kOfxStatErrBadIndex;
-        // Until the host has loaded us there are no suites to call.
-        if (!is(action, kOfxActionLoad) && suites().property == nullptr) return kOfxStatErrFatal;
-        return dispatchAction(cat.effects[static_cast<size_t>(index)], action, handle, inArgs, outArgs);
+        return body();
     } catch (const std::bad_alloc&) {
         logLine(std::string(action ? action : "?") + ": out of memory");
         return kOfxStatErrMemory;
@@ -73,9 +82,38 @@ OfxStatus dispatch(int index, const char* action, const void* handle, OfxPropert
     }
 }
 
+OfxStatus dispatch(int index, const char* action, const void* handle, OfxPropertySetHandle inArgs,
+                   OfxPropertySetHandle outArgs) {
+    return guarded(action, [&] {
+        const Catalog& cat = catalog();
+        if (action == nullptr || index < 0 || static_cast<size_t>(index) >= cat.effects.size())
+            return kOfxStatErrBadIndex;
+        // Until the host has loaded us there are no suites to call.
+        if (!is(action, kOfxActionLoad) && suites().property == nullptr) return kOfxStatErrFatal;
+        return dispatchAction(index, cat.effects[static_cast<size_t>(index)], action, handle, inArgs, outArgs);
+    });
+}
+
+// The overlay interact's actions; its handle is an OfxInteractHandle, not the effect's.
+OfxStatus dispatchOverlay(int index, const char* action, const void* handle, OfxPropertySetHandle inArgs) {
+    return guarded(action, [&] {
+        const Catalog& cat = catalog();
+        if (action == nullptr || index < 0 || static_cast<size_t>(index) >= cat.effects.size())
+            return kOfxStatErrBadIndex;
+        if (suites().property == nullptr) return kOfxStatErrFatal;
+        auto* interact = static_cast<OfxInteractHandle>(const_cast<void*>(handle));
+        return overlayAction(cat.effects[static_cast<size_t>(index)], action, interact, inArgs);
+    });
+}
+
 template <int N>
 OfxStatus entry(const char* action, const void* handle, OfxPropertySetHandle inArgs, OfxPropertySetHandle outArgs) {
     return dispatch(N, action, handle, inArgs, outArgs);
+}
+
+template <int N>
+OfxStatus overlayEntry(const char* action, const void* handle, OfxPropertySetHandle inArgs, OfxPropertySetHandle) {
+    return dispatchOverlay(N, action, handle, inArgs);
 }
 
 template <int... N>
@@ -83,7 +121,15 @@ constexpr std::array<OfxPluginEntryPoint, sizeof...(N)> makeEntries(std::integer
     return {&entry<N>...};
 }
 
+template <int... N>
+constexpr std::array<OfxPluginEntryPoint, sizeof...(N)> makeOverlayEntries(std::integer_sequence<int, N...>) {
+    return {&overlayEntry<N>...};
+}
+
 constexpr auto kEntries = makeEntries(std::make_integer_sequence<int, kMaxPlugins>{});
+constexpr auto kOverlayEntries = makeOverlayEntries(std::make_integer_sequence<int, kMaxPlugins>{});
+
+OfxPluginEntryPoint overlayEntryOf(int index) { return kOverlayEntries.at(static_cast<size_t>(index)); }
 
 void storeHost(OfxHost* host) { setHost(host); }
 

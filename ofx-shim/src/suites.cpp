@@ -34,8 +34,10 @@ bool loadSuites() {
     gSuites.parameter = fetch<OfxParameterSuiteV1>(kOfxParameterSuite, 1);
     gSuites.messageV2 = fetch<OfxMessageSuiteV2>(kOfxMessageSuite, 2);
     gSuites.messageV1 = fetch<OfxMessageSuiteV1>(kOfxMessageSuite, 1);
+    gSuites.interact = fetch<OfxInteractSuiteV1>(kOfxInteractSuite, 1);
     if (gSuites.property != nullptr && gHost != nullptr) {
         Props host(gHost->host);
+        gSuites.overlays = host.getInt(kOfxImageEffectPropSupportsOverlays).value_or(0) != 0;
         gIdentity.name = host.getString(kOfxPropName).value_or("");
         gIdentity.label = host.getString(kOfxPropLabel).value_or(gIdentity.name);
     }

@@ -19,6 +19,8 @@ struct Suites {
     const OfxParameterSuiteV1* parameter = nullptr;     // required
     const OfxMessageSuiteV1* messageV1 = nullptr;       // optional
     const OfxMessageSuiteV2* messageV2 = nullptr;       // optional; setPersistentMessage may still be NULL
+    const OfxInteractSuiteV1* interact = nullptr;       // optional; only redraw requests and slaving need it
+    bool overlays = false; // the host shows effect overlay interacts (OfxImageEffectPropSupportsOverlays)
 };
 
 /// Stores the host pointer given to every plugin's setHost (the same host for all of them).

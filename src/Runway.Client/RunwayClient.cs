@@ -77,6 +77,38 @@ public sealed class RunwayClient : IAsyncDisposable, IDisposable
     public async Task<DescribeResponse> DescribeAsync(CancellationToken ct = default) =>
         await CallAsync("describe effects", (c, o) => c.Effects.DescribeAsync(new DescribeRequest(), o).ResponseAsync, null, ct).ConfigureAwait(false);
 
+    /// <summary>The model packs the daemon found, with their state, licence and the memory budget.</summary>
+    public Task<ListModelsResponse> ListModelsAsync(CancellationToken ct = default) =>
+        CallAsync("list models", (c, o) => c.Models.ListAsync(new ListModelsRequest(), o).ResponseAsync, null, ct);
+
+    /// <summary>Loads a pack's session now (files checked, warmed up, kept resident); fails with the daemon's reason.</summary>
+    public async Task<ModelInfo> LoadModelAsync(string id, CancellationToken ct = default) =>
+        (await CallAsync("load model", (c, o) => c.Models.LoadAsync(new LoadModelRequest { Id = id }, o).ResponseAsync, null, ct)
+            .ConfigureAwait(false)).Model;
+
+    /// <summary>Drops a pack's session once renders using it finish; false when it was not loaded.</summary>
+    public async Task<bool> UnloadModelAsync(string id, CancellationToken ct = default) =>
+        (await CallAsync("unload model", (c, o) => c.Models.UnloadAsync(new UnloadModelRequest { Id = id }, o).ResponseAsync, null, ct)
+            .ConfigureAwait(false)).Unloaded;
+
+    /// <summary>
+    /// Learns a look in the daemon (from before/after pairs or a mood board) and writes it where the request says. Each
+    /// progress message goes to <paramref name="progress"/>; the result comes from the last one. No time limit: a large
+    /// lattice may take minutes, and cancelling <paramref name="ct"/> stops the fit with nothing written.
+    /// </summary>
+    public Task<LearnLookResult> LearnLookAsync(LearnLookRequest request, IProgress<LearnLookProgress>? progress = null, CancellationToken ct = default) =>
+        CallAsync("learn look", async (c, o) =>
+        {
+            using var call = c.Looks.Learn(request, o);
+            LearnLookResult? result = null;
+            await foreach (var p in call.ResponseStream.ReadAllAsync(o.CancellationToken).ConfigureAwait(false))
+            {
+                progress?.Report(p);
+                if (p.Result is not null) result = p.Result;
+            }
+            return result ?? throw new RunwayException(RunwayStatus.Internal, "learn look failed: the daemon ended the job without a result");
+        }, Timeout.InfiniteTimeSpan, ct);
+
     /// <summary>Asks a running daemon to stop; never starts one. Returns false when none was running.</summary>
     public async Task<bool> ShutdownAsync(bool cancelInFlight = false, CancellationToken ct = default)
     {

@@ -191,7 +191,7 @@ public sealed class DaemonHost : IAsyncDisposable
         services.AddSingleton<SlotLeases>();
         services.AddSingleton(new RenderScheduler(options.MaxConcurrentRenders, options.MaxQueuedRenders));
         services.AddSingleton(sp => new ModelRegistry(
-            new ModelRegistryOptions(options.ModelsDirectory, (long)options.MemoryBudgetMb << 20),
+            new ModelRegistryOptions(options.ModelsDirectory, (long)options.MemoryBudgetMb << 20, IntraOpThreads: options.ModelThreads),
             message => sp.GetRequiredService<ILoggerFactory>().CreateLogger("models").LogInformation("{Message}", message)));
         // Every effect renders with its best usable model pack and falls back to its classical engine.
         services.AddSingleton(sp =>
@@ -219,6 +219,7 @@ public sealed class DaemonHost : IAsyncDisposable
         app.MapGrpcService<RenderService>();
         app.MapGrpcService<DaemonService>();
         app.MapGrpcService<ModelsService>();
+        app.MapGrpcService<LooksService>();
         return app;
     }
 

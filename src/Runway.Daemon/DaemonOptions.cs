@@ -55,6 +55,12 @@ public sealed record DaemonOptions
     /// <summary>Memory resident model sessions may take together, MiB; least recently used ones are evicted beyond it.</summary>
     public int MemoryBudgetMb { get; init; } = 4096;
 
+    /// <summary>
+    /// ONNX Runtime intra-op threads per model run (RUNWAY_MODEL_THREADS, --model-threads); 0 = automatic
+    /// (<see cref="Runway.Models.Runtime.OrtSessionSettings.AutoIntraOpThreads"/>).
+    /// </summary>
+    public int ModelThreads { get; init; }
+
     /// <summary>$XDG_DATA_HOME/runway/models, else ~/.local/share/runway/models.</summary>
     public static string DefaultModelsDirectory(IDictionary env)
     {
@@ -130,6 +136,7 @@ public sealed record DaemonOptions
         if (MaxArenas < 1) throw new DaemonConfigException($"maxArenas must be at least 1, got {MaxArenas}");
         if (MemoryBudgetMb < 1) throw new DaemonConfigException($"memoryBudgetMb must be at least 1, got {MemoryBudgetMb}");
         if (string.IsNullOrWhiteSpace(ModelsDirectory)) throw new DaemonConfigException("models directory is empty");
+        if (ModelThreads < 0) throw new DaemonConfigException($"modelThreads must not be negative (0 = automatic), got {ModelThreads}");
     }
 
     /// <summary>Flag names (without "--") and the variables they override, for --help and the README.</summary>
@@ -138,10 +145,11 @@ public sealed record DaemonOptions
         usage: runwayd [--foreground] [--socket PATH] [--log-dir DIR] [--config FILE] [--max-frame-pixels N]
                        [--max-concurrent-renders N] [--max-queued-renders N] [--render-delay-ms N] [--arena-dir DIR]
                        [--max-arenas N] [--shutdown-timeout-seconds N] [--models-dir DIR] [--memory-budget-mb N]
+                       [--model-threads N]
         Config file (JSON, camelCase keys of the same names) < RUNWAY_* variables < flags:
           RUNWAY_SOCKET RUNWAY_LOG_DIR RUNWAY_CONFIG RUNWAY_MAX_FRAME_PIXELS RUNWAY_MAX_CONCURRENT_RENDERS
           RUNWAY_MAX_QUEUED_RENDERS RUNWAY_RENDER_DELAY_MS RUNWAY_ARENA_DIR RUNWAY_MAX_ARENAS RUNWAY_SHUTDOWN_TIMEOUT_SECONDS
-          RUNWAY_MODELS_DIR RUNWAY_MODEL_MEMORY_MB
+          RUNWAY_MODELS_DIR RUNWAY_MODEL_MEMORY_MB RUNWAY_MODEL_THREADS
         """;
 
     private sealed record Setting(string Key, string Env, string Flag, Func<DaemonOptions, string, string, DaemonOptions> Apply);
@@ -161,6 +169,7 @@ public sealed record DaemonOptions
             (o, v, s) => o with { ShutdownTimeout = TimeSpan.FromSeconds(ParseInt(v, s)) }),
         new("modelsDirectory", "RUNWAY_MODELS_DIR", "models-dir", (o, v, _) => o with { ModelsDirectory = v }),
         new("memoryBudgetMb", "RUNWAY_MODEL_MEMORY_MB", "memory-budget-mb", (o, v, s) => o with { MemoryBudgetMb = ParseInt(v, s) }),
+        new("modelThreads", "RUNWAY_MODEL_THREADS", "model-threads", (o, v, s) => o with { ModelThreads = ParseInt(v, s) }),
     ];
 
     private static DaemonOptions ApplyFile(DaemonOptions options, string path)

@@ -45,7 +45,9 @@ public static class EffectCatalog
     /// id, label, group, description, version, contexts, threadSafety, identityWithoutMask, framesNeeded, optionally
     /// <c>"extends": {"framesParam", "directionParam"}</c> (only for effects with <see cref="EffectDefinition.Extends"/>;
     /// absent means the effect never renders outside its source range), clips and params (Double2D params also say what
-/// their numbers mean: <c>"coordinates"</c> and <c>"defaultNormalised"</c>, see <see cref="CoordinatesName"/>).
+/// their numbers mean: <c>"coordinates"</c> and <c>"defaultNormalised"</c>, see <see cref="CoordinatesName"/>), and
+    /// optionally <c>"overlays"</c>: the on-screen handles of <see cref="EffectDefinition.Overlays"/> (shape, position,
+    /// size, role, visibleWhen {param, values}).
     /// </summary>
     public static string ToJson()
     {
@@ -112,6 +114,32 @@ public static class EffectCatalog
         w.WriteStartArray("params");
         foreach (var p in e.Params) WriteParam(w, p);
         w.WriteEndArray();
+        // Only effects with on-screen handles carry "overlays"; the shim offers no overlay interact without it.
+        if (e.Overlays is { Count: > 0 } overlays)
+        {
+            w.WriteStartArray("overlays");
+            foreach (var o in overlays) WriteOverlay(w, o);
+            w.WriteEndArray();
+        }
+        w.WriteEndObject();
+    }
+
+    private static void WriteOverlay(Utf8JsonWriter w, OverlayHandle o)
+    {
+        w.WriteStartObject();
+        w.WriteString("shape", o.Shape.ToString().ToLowerInvariant());
+        w.WriteString("position", o.PositionParam);
+        if (o.SizeParam is { } size) w.WriteString("size", size);
+        w.WriteString("role", o.Role.ToString().ToLowerInvariant());
+        if (o.VisibleWhen is { } when)
+        {
+            w.WriteStartObject("visibleWhen");
+            w.WriteString("param", when.Param);
+            w.WriteStartArray("values");
+            foreach (var v in when.Values) w.WriteStringValue(v);
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
         w.WriteEndObject();
     }
 

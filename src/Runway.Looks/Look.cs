@@ -8,15 +8,37 @@ public sealed class Look
 {
     private LutKernel? _kernel;
 
-    /// <summary>Creates a look; at least one table is required.</summary>
-    public Look(Lut1D? shaper, Lut3D? cube, string? title = null, IReadOnlyList<string>? comments = null)
+    /// <summary>
+    /// Creates a look; at least one table is required. <paramref name="inputShaper"/> is the exact form of a
+    /// parametric shaper before <paramref name="cube"/>; when null it is taken from a <see cref="InputShaper.CommentTag"/>
+    /// comment of a file that has both a 1D and a 3D table (the 1D table being its sampled copy).
+    /// </summary>
+    public Look(Lut1D? shaper, Lut3D? cube, string? title = null, IReadOnlyList<string>? comments = null, InputShaper? inputShaper = null)
     {
-        if (shaper is null && cube is null) throw new ArgumentException("a look needs a 1D or a 3D table");
+        if (shaper is null && cube is null && inputShaper is null) throw new ArgumentException("a look needs a 1D or a 3D table");
+        if (inputShaper is not null && cube is null) throw new ArgumentException("an input shaper needs a 3D table after it");
         Shaper = shaper;
         Cube = cube;
         Title = title;
         Comments = comments ?? [];
+        InputShaper = inputShaper ?? (shaper is not null && cube is not null ? InputShaper.FromComments(Comments) : null);
     }
+
+    /// <summary>
+    /// This look with another input shaper before its 3D table (null = none): the sampled table and the comment
+    /// that carries it are replaced, so writing the look keeps both in step. A look without a 3D table is returned as is.
+    /// </summary>
+    public Look WithInputShaper(InputShaper? shaper)
+    {
+        if (Cube is null) return this;
+        var comments = Comments.Where(c => !c.StartsWith(InputShaper.CommentTag, StringComparison.Ordinal)).ToList();
+        if (shaper is null) return new Look(null, Cube, Title, comments);
+        comments.Add(shaper.ToComment());
+        return new Look(shaper.ToTable(), Cube, Title, comments, shaper);
+    }
+
+    /// <summary>Parametric shaper applied before <see cref="Cube"/> (instead of <see cref="Shaper"/>, its sampled copy), if any.</summary>
+    public InputShaper? InputShaper { get; }
 
     /// <summary>1D table applied first (a pure 1D LUT when <see cref="Cube"/> is null).</summary>
     public Lut1D? Shaper { get; }
@@ -31,7 +53,7 @@ public sealed class Look
     public IReadOnlyList<string> Comments { get; }
 
     /// <summary>The prepared pixel loop (built once, shared by all threads).</summary>
-    public LutKernel Kernel => _kernel ??= new LutKernel(Shaper, Cube);
+    public LutKernel Kernel => _kernel ??= new LutKernel(Shaper, Cube, InputShaper);
 
     /// <summary>Maps one colour.</summary>
     public Rgb Apply(Rgb v)

@@ -19,20 +19,51 @@ public static class LookLibrary
         return Path.Combine(config, "runway", "looks");
     }
 
-    /// <summary>The .cube file a look name or path refers to.</summary>
+    /// <summary>File kinds a look may be stored as, in the order a name is looked up.</summary>
+    public static readonly IReadOnlyList<string> Extensions = [".cube", ".3dl"];
+
+    /// <summary>
+    /// The looks that ship with runway (made by the project, see presets/learned-look): <c>$RUNWAY_LOOKS_DIR</c> if set,
+    /// else <c>presets/learned-look/looks</c> next to the CLI (runwayd finds it through the sibling <c>cli</c> folder of
+    /// an install) or in the source tree above the binaries (first that exists).
+    /// </summary>
+    public static string BuiltInFolder()
+    {
+        if (Environment.GetEnvironmentVariable("RUNWAY_LOOKS_DIR") is { Length: > 0 } env) return env;
+        var sibling = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "cli", "presets", "learned-look", "looks"));
+        if (Directory.Exists(sibling)) return sibling;
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, "presets", "learned-look", "looks");
+            if (Directory.Exists(candidate)) return candidate;
+        }
+        return Path.Combine(AppContext.BaseDirectory, "presets", "learned-look", "looks");
+    }
+
+    /// <summary>The .cube or .3dl file a look name or path refers to (user folder first, then the built-in looks).</summary>
     /// <exception cref="FileNotFoundException">No such file and no such look in the folder (the message lists what exists).</exception>
-    public static string Resolve(string nameOrPath, string? folder = null)
+    /// <param name="nameOrPath">A path to a .cube/.3dl file, or a look name.</param>
+    /// <param name="folder">The user's looks folder (default <see cref="UserFolder"/>).</param>
+    /// <param name="builtInFolder">The built-in looks (default <see cref="BuiltInFolder"/>).</param>
+    public static string Resolve(string nameOrPath, string? folder = null, string? builtInFolder = null)
     {
         if (string.IsNullOrWhiteSpace(nameOrPath)) throw new ArgumentException("no look given", nameof(nameOrPath));
         if (File.Exists(nameOrPath)) return Path.GetFullPath(nameOrPath);
         var dir = folder ?? UserFolder();
-        var looksLikePath = nameOrPath.Contains('/') || nameOrPath.EndsWith(".cube", StringComparison.OrdinalIgnoreCase);
+        var looksLikePath = nameOrPath.Contains('/') || nameOrPath.EndsWith(".cube", StringComparison.OrdinalIgnoreCase) ||
+                            LookFiles.IsThreeDl(nameOrPath);
         if (!looksLikePath)
         {
-            var stored = Path.Combine(dir, nameOrPath + ".cube");
-            if (File.Exists(stored)) return stored;
+            foreach (var folderToSearch in new[] { dir, builtInFolder ?? BuiltInFolder() })
+            {
+                foreach (var ext in Extensions)
+                {
+                    var stored = Path.Combine(folderToSearch, nameOrPath + ext);
+                    if (File.Exists(stored)) return stored;
+                }
+            }
         }
-        var known = List(dir).Select(e => e.Name).ToList();
+        var known = List(dir).Concat(List(builtInFolder ?? BuiltInFolder())).Select(e => e.Name).Distinct().ToList();
         throw new FileNotFoundException(looksLikePath
             ? $"look file '{nameOrPath}' does not exist"
             : $"no look '{nameOrPath}' in {dir}; stored looks: {(known.Count == 0 ? "none" : string.Join(", ", known))}", nameOrPath);
@@ -44,11 +75,12 @@ public static class LookLibrary
         var dir = folder ?? UserFolder();
         if (!Directory.Exists(dir)) return [];
         var entries = new List<LookEntry>();
-        foreach (var file in Directory.EnumerateFiles(dir, "*.cube").Order(StringComparer.Ordinal))
+        var files = Extensions.SelectMany(ext => Directory.EnumerateFiles(dir, "*" + ext)).Order(StringComparer.Ordinal);
+        foreach (var file in files)
         {
             try
             {
-                var look = CubeFormat.Read(file);
+                var look = LookFiles.Read(file);
                 entries.Add(new LookEntry(Path.GetFileNameWithoutExtension(file), file, look.Title, look.Cube?.Size ?? look.Shaper!.Size));
             }
             catch (Exception e) when (e is FormatException or IOException)
@@ -69,7 +101,7 @@ public sealed class LookCache(int capacity = 16)
     private readonly ConcurrentDictionary<string, (DateTime Modified, long Length, Look Look, long Used)> _entries = new(StringComparer.Ordinal);
     private long _clock;
 
-    /// <summary>The look in a .cube file, parsed once per version of the file.</summary>
+    /// <summary>The look in a .cube or .3dl file, parsed once per version of the file.</summary>
     /// <exception cref="CubeFormatException">The file is not a valid .cube.</exception>
     public Look Get(string path)
     {
@@ -82,7 +114,7 @@ public sealed class LookCache(int capacity = 16)
             _entries[full] = hit with { Used = stamp };
             return hit.Look;
         }
-        var look = CubeFormat.Read(full);
+        var look = LookFiles.Read(full);
         _entries[full] = (info.LastWriteTimeUtc, info.Length, look, stamp);
         while (_entries.Count > capacity)
         {

@@ -26,11 +26,19 @@ public sealed class LutKernel
     private readonly int[] _innerPadded = new int[16];
     private readonly int _farPadded;
 
-    /// <summary>Prepares a kernel; at least one of <paramref name="shaper"/> and <paramref name="cube"/> is given.</summary>
-    public LutKernel(Lut1D? shaper, Lut3D? cube)
+    // Log2 input shaper (scalar path): lattice coordinate u = log2(v)·_logScale + _logOffset before the cube's domain.
+    private readonly bool _log;
+    private readonly float _logScale, _logOffset;
+
+    /// <summary>
+    /// Prepares a kernel; at least one of <paramref name="shaper"/> and <paramref name="cube"/> is given. A parametric
+    /// <paramref name="input"/> shaper replaces <paramref name="shaper"/> (its sampled copy): a linear one is folded into
+    /// the lattice scale (no extra per-pixel work), a log2 one is evaluated exactly per pixel.
+    /// </summary>
+    public LutKernel(Lut1D? shaper, Lut3D? cube, InputShaper? input = null)
     {
         if (shaper is null && cube is null) throw new ArgumentException("a look needs a 1D or a 3D table");
-        _shaper = shaper;
+        _shaper = input is null ? shaper : null;
         _cube = cube;
         if (cube is null) return;
         var n = cube.Size;
@@ -42,6 +50,23 @@ public sealed class LutKernel
         _scaleR = (n - 1) / (cube.DomainMax.R - cube.DomainMin.R);
         _scaleG = (n - 1) / (cube.DomainMax.G - cube.DomainMin.G);
         _scaleB = (n - 1) / (cube.DomainMax.B - cube.DomainMin.B);
+        if (input is { Kind: ShaperKind.Linear })
+        {
+            // u = (v − lo)/(hi − lo) then x = (u − dmin)·scale  ⇔  x = (v − (lo + dmin·(hi − lo)))·scale/(hi − lo).
+            var range = (float)(input.Max - input.Min);
+            _minR = (float)input.Min + _minR * range;
+            _minG = (float)input.Min + _minG * range;
+            _minB = (float)input.Min + _minB * range;
+            _scaleR /= range;
+            _scaleG /= range;
+            _scaleB /= range;
+        }
+        else if (input is { Kind: ShaperKind.Log2 })
+        {
+            _log = true;
+            _logScale = (float)(1 / (input.Max - input.Min));
+            _logOffset = (float)((-Math.Log2(input.Middle) - input.Min) / (input.Max - input.Min));
+        }
         _strideG = 3 * n;
         _strideB = 3 * n * n;
         for (var code = 0; code < 8; code++)
@@ -112,7 +137,7 @@ public sealed class LutKernel
             fixed (int* inner = _inner)
             {
                 var start = 0;
-                if (_shaper is null && Avx2.IsSupported && Fma.IsSupported)
+                if (_shaper is null && !_log && Avx2.IsSupported && Fma.IsSupported)
                 {
                     fixed (float* padded = _padded)
                     fixed (int* innerPadded = _innerPadded)
@@ -129,6 +154,13 @@ public sealed class LutKernel
                         ir = _shaper.Apply(0, r);
                         ig = _shaper.Apply(1, g);
                         ib = _shaper.Apply(2, b);
+                    }
+                    else if (_log)
+                    {
+                        // Zero, negatives and NaN sit at the first node (the comparison is false for all three).
+                        ir = r > 0 ? MathF.Log2(r) * _logScale + _logOffset : 0;
+                        ig = g > 0 ? MathF.Log2(g) * _logScale + _logOffset : 0;
+                        ib = b > 0 ? MathF.Log2(b) * _logScale + _logOffset : 0;
                     }
                     // Lattice coordinates, clamped to the domain (NaN fails both tests and lands on node 0).
                     var x = (ir - _minR) * _scaleR;
@@ -181,7 +213,6 @@ public sealed class LutKernel
     /// </summary>
     private unsafe int ApplyAvx2(float* s0, float* d0, int pixelCount, float strength, float* table, int* inner)
     {
-        var lanes = Vector256.Create(0, 4, 8, 12, 16, 20, 24, 28);
         var zero = Vector256<float>.Zero;
         var one = Vector256.Create(1f);
         var last = Vector256.Create(_last);
@@ -195,7 +226,7 @@ public sealed class LutKernel
         var four = Vector256.Create(4);
         var strideG = Vector256.Create(_strideG / 3 * 4);
         var strideB = Vector256.Create(_strideB / 3 * 4);
-        var far = Vector256.Create(_farPadded);
+        var far = _farPadded;
         var mix = strength < 1;
         var bit1 = Vector256.Create(1);
         var bit2 = Vector256.Create(2);
@@ -203,8 +234,6 @@ public sealed class LutKernel
         var strength128 = Vector128.Create(strength);
         var n0 = stackalloc int[8];
         var n1 = stackalloc int[8];
-        var n2 = stackalloc int[8];
-        var n7 = stackalloc int[8];
         var v0 = stackalloc float[8];
         var v1 = stackalloc float[8];
         var v2 = stackalloc float[8];
@@ -213,9 +242,13 @@ public sealed class LutKernel
         for (var p = 0; p < done; p += 8)
         {
             var s = s0 + p * 4;
-            var r = Avx2.GatherVector256(s, lanes, 4);
-            var g = Avx2.GatherVector256(s + 1, lanes, 4);
-            var b = Avx2.GatherVector256(s + 2, lanes, 4);
+            // De-interleave eight RGBA pixels with shuffles (4×4 transposes) instead of three gathers, which cost
+            // more than the rest of the setup on this machine's cores.
+            Transpose(s, out var rLo, out var gLo, out var bLo);
+            Transpose(s + 16, out var rHi, out var gHi, out var bHi);
+            var r = Vector256.Create(rLo, rHi);
+            var g = Vector256.Create(gLo, gHi);
+            var b = Vector256.Create(bLo, bHi);
             // max(x, 0) returns 0 for NaN (maxps yields its second operand), like the scalar clamp.
             var x = Avx.Min(Avx.Max(Avx.Multiply(Avx.Subtract(r, minR), scaleR), zero), last);
             var y = Avx.Min(Avx.Max(Avx.Multiply(Avx.Subtract(g, minG), scaleG), zero), last);
@@ -230,10 +263,8 @@ public sealed class LutKernel
             var key = Avx2.Or(
                 Avx2.And(Avx.CompareGreaterThan(fr, fg).AsInt32(), bit1),
                 Avx2.Or(Avx2.And(Avx.CompareGreaterThan(fg, fb).AsInt32(), bit2), Avx2.And(Avx.CompareGreaterThan(fr, fb).AsInt32(), bit4)));
+            // The inner corners are looked up per pixel below (two L1 reads) rather than with two more gathers.
             var key2 = Avx2.Add(key, key);
-            var c1 = Avx2.Add(c0, Avx2.GatherVector256(inner, key2, 4));
-            var c2 = Avx2.Add(c0, Avx2.GatherVector256(inner + 1, key2, 4));
-            var c7 = Avx2.Add(c0, far);
             var hi = Avx.Max(fr, Avx.Max(fg, fb));
             var lo = Avx.Min(fr, Avx.Min(fg, fb));
             var mid = Avx.Subtract(Avx.Subtract(Avx.Add(fr, Avx.Add(fg, fb)), hi), lo);
@@ -242,9 +273,7 @@ public sealed class LutKernel
             var w2 = Avx.Subtract(mid, lo);
             // Per pixel: four 16-byte node loads blended with the tetrahedral weights (no gathers).
             Avx.Store(n0, c0);
-            Avx.Store(n1, c1);
-            Avx.Store(n2, c2);
-            Avx.Store(n7, c7);
+            Avx.Store(n1, key2);
             Avx.Store(v0, w0);
             Avx.Store(v1, w1);
             Avx.Store(v2, w2);
@@ -252,10 +281,12 @@ public sealed class LutKernel
             var d = d0 + p * 4;
             for (var i = 0; i < 8; i++)
             {
-                var acc = Sse.Multiply(Sse.LoadVector128(table + n0[i]), Vector128.Create(v0[i]));
-                acc = Fma.MultiplyAdd(Sse.LoadVector128(table + n1[i]), Vector128.Create(v1[i]), acc);
-                acc = Fma.MultiplyAdd(Sse.LoadVector128(table + n2[i]), Vector128.Create(v2[i]), acc);
-                acc = Fma.MultiplyAdd(Sse.LoadVector128(table + n7[i]), Vector128.Create(v3[i]), acc);
+                var node = table + n0[i];
+                var k = n1[i];
+                var acc = Sse.Multiply(Sse.LoadVector128(node), Vector128.Create(v0[i]));
+                acc = Fma.MultiplyAdd(Sse.LoadVector128(node + inner[k]), Vector128.Create(v1[i]), acc);
+                acc = Fma.MultiplyAdd(Sse.LoadVector128(node + inner[k + 1]), Vector128.Create(v2[i]), acc);
+                acc = Fma.MultiplyAdd(Sse.LoadVector128(node + far), Vector128.Create(v3[i]), acc);
                 var px = Sse.LoadVector128(s + i * 4);
                 if (mix) acc = Fma.MultiplyAdd(Sse.Subtract(acc, px), strength128, px);
                 // Alpha (lane 3) comes from the source.
@@ -263,5 +294,22 @@ public sealed class LutKernel
             }
         }
         return done;
+    }
+
+    /// <summary>R, G and B of four interleaved RGBA pixels as three vectors (alpha dropped).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Transpose(float* s, out Vector128<float> r, out Vector128<float> g, out Vector128<float> b)
+    {
+        var p0 = Sse.LoadVector128(s);
+        var p1 = Sse.LoadVector128(s + 4);
+        var p2 = Sse.LoadVector128(s + 8);
+        var p3 = Sse.LoadVector128(s + 12);
+        var t0 = Sse.UnpackLow(p0, p1);   // r0 r1 g0 g1
+        var t1 = Sse.UnpackLow(p2, p3);   // r2 r3 g2 g3
+        var t2 = Sse.UnpackHigh(p0, p1);  // b0 b1 a0 a1
+        var t3 = Sse.UnpackHigh(p2, p3);  // b2 b3 a2 a3
+        r = Sse.MoveLowToHigh(t0, t1);
+        g = Sse.MoveHighToLow(t1, t0);
+        b = Sse.MoveLowToHigh(t2, t3);
     }
 }

@@ -1,6 +1,9 @@
 using OpenCvSharp;
 using Runway.Cli.Commands;
+using Runway.Cli.Media;
 using Runway.Client;
+using Runway.Effects.Definitions;
+using Runway.Protocol.V1;
 using Runway.Daemon;
 using Runway.Testing;
 using Xunit.Abstractions;
@@ -106,5 +109,84 @@ public sealed class ExtendCommandTests(ITestOutputHelper log) : IAsyncLifetime
             // 8-bit in, float through the daemon, 8-bit out: at most one code value of rounding.
             Assert.True(max <= 1, $"loop frame {k + 1} differs from source frame {expected[k]} by {max} code values");
         }
+    }
+
+    /// <summary>
+    /// What the OFX plugin sends for tail frame <paramref name="k"/> of the sequence in <paramref name="input"/>: its own
+    /// connection, the instance id, the end frame as source (8-bit RGBA, as an 8-bit host hands it over), the history
+    /// frames as neighbours and the clip's source range. Returns the result frame and the render notes.
+    /// </summary>
+    private async Task<(Mat Frame, IReadOnlyList<string> Notes)> PluginRenderAsync(string input, string instance, int k, int history)
+    {
+        var files = Directory.EnumerateFiles(input, "*.png").Order(StringComparer.Ordinal).ToList();
+        var frames = files.Select(f =>
+        {
+            using var bgr = Cv2.ImRead(f);
+            var rgba = new Mat();
+            Cv2.CvtColor(bgr, rgba, ColorConversionCodes.BGR2RGBA);
+            return rgba;
+        }).ToList();
+        try
+        {
+            var endTime = frames.Count - 1;
+            var neighbours = Enumerable.Range(endTime - history, history)
+                .Select(t => new NeighbourFrame(t, MatImages.View(frames[t]), null)).ToList();
+            var request = new RenderRequest(ExtendShotDefinition.Definition.Id)
+            {
+                InstanceId = instance,
+                Time = endTime + k,
+                SourceRange = new ClipFrameRange(0, endTime),
+                Neighbours = neighbours,
+                Params = new Dictionary<string, ParamValue>
+                {
+                    [ExtendShotDefinition.ParamFrames] = RunwayParams.From(3L),
+                    [ExtendShotDefinition.ParamDirection] = RunwayParams.From(TimeExtension.After),
+                    [ExtendShotDefinition.ParamHistory] = RunwayParams.From((long)history),
+                },
+            };
+            var result = new Mat(frames[0].Size(), MatType.CV_8UC4, Scalar.All(0));
+            await using var client = Connect(inline: false);
+            var rendered = await client.RenderAsync(request, MatImages.View(frames[endTime]), null, MatImages.View(result), CancellationToken.None);
+            return (result, rendered.Info.Notes);
+        }
+        finally
+        {
+            foreach (var f in frames) f.Dispose();
+        }
+    }
+
+    // The OFX plugin serves a tail that `runway extend --instance <id>` rendered ahead of time from the daemon's motion
+    // cache: the cache key is the instance plus the history frames' content, so a later request for a tail frame from
+    // the plugin (its own connection, its own pixel format) skips the motion measurement and gives the CLI's frame.
+    // A different instance id is the control: it must measure again, so the "motion cached" note is a real signal.
+    [Fact]
+    public async Task Plugin_request_after_an_extend_job_is_served_from_the_motion_cache_and_matches_the_written_tail()
+    {
+        const string instance = "ofx-extend-instance-1";
+        const int history = 4;
+        var input = WriteInput();
+        var tail = await ExtendAsync(input, "cached", "--frames", "3", "--set", $"history={history}", "--instance", instance);
+        Assert.Equal(3, tail.Count);
+
+        var (frame, notes) = await PluginRenderAsync(input, instance, 2, history);
+        using (frame)
+        {
+            log.WriteLine($"plugin, same instance: {string.Join("; ", notes)}");
+            Assert.Contains(notes, n => n.Contains("motion cached", StringComparison.Ordinal));
+            using var written = Cv2.ImRead(tail[1]);
+            using var bgr = new Mat();
+            Cv2.CvtColor(frame, bgr, ColorConversionCodes.RGBA2BGR);
+            using var diff = new Mat();
+            Cv2.Absdiff(written, bgr, diff);
+            Cv2.MinMaxLoc(diff.Reshape(1), out _, out double max);
+            log.WriteLine($"plugin frame vs the CLI's tail frame 2: max difference {max} code values");
+            // Same inputs, same cached motion, same deterministic engine, 8-bit out on both paths: identical.
+            Assert.Equal(0, max);
+        }
+
+        var (other, otherNotes) = await PluginRenderAsync(input, "ofx-extend-instance-2", 2, history);
+        other.Dispose();
+        log.WriteLine($"plugin, other instance: {string.Join("; ", otherNotes)}");
+        Assert.DoesNotContain(otherNotes, n => n.Contains("motion cached", StringComparison.Ordinal));
     }
 }

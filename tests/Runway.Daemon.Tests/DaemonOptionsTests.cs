@@ -82,4 +82,18 @@ public sealed class DaemonOptionsTests : IDisposable
         Assert.Contains("--bogus", Assert.Throws<DaemonConfigException>(() => DaemonOptions.Load(["--bogus"], Env())).Message);
         Assert.Contains("needs a value", Assert.Throws<DaemonConfigException>(() => DaemonOptions.Load(["--socket"], Env())).Message);
     }
+
+    [Fact]
+    public void Model_threads_default_to_automatic_and_come_from_file_environment_and_flag()
+    {
+        Assert.Equal(0, DaemonOptions.Load([], Env()).ModelThreads);
+        var config = _dir["threads.json"];
+        File.WriteAllText(config, """{ "modelThreads": 3 }""");
+        Assert.Equal(3, DaemonOptions.Load(["--config", config], Env()).ModelThreads);
+        Assert.Equal(4, DaemonOptions.Load(["--config", config], Env(("RUNWAY_MODEL_THREADS", "4"))).ModelThreads);
+        Assert.Equal(1, DaemonOptions.Load(["--model-threads", "1"], Env(("RUNWAY_MODEL_THREADS", "4"))).ModelThreads);
+        Assert.Contains("modelThreads must not be negative", Assert.Throws<DaemonConfigException>(() =>
+            DaemonOptions.Load(["--model-threads", "-2"], Env())).Message);
+        Assert.Contains("--model-threads", DaemonOptions.Usage);
+    }
 }

@@ -131,7 +131,7 @@ public sealed class GenerativeFillEngineTests
     }
 
     [Fact]
-    public void Draft_temporal_starts_from_the_previous_frame_only_when_its_field_is_cached()
+    public void Draft_temporal_blends_the_previous_frame_only_when_its_fill_is_cached()
     {
         const int w = 128, h = 96;
         using var f0 = Photo(w, h);
@@ -148,7 +148,7 @@ public sealed class GenerativeFillEngineTests
         Assert.Contains(GenerativeFillEngine.NoteDraftTemporalSkipped, cold.Notes);
         Assert.DoesNotContain(cold.Notes, n => n.StartsWith("temporal:", StringComparison.Ordinal));
 
-        // Playback: drafting frame 0 leaves its own field behind, and frame 1 starts from it.
+        // Playback: drafting frame 0 leaves its own fill behind, and frame 1 blends it in.
         var engine = new GenerativeFillEngine();
         Draft(engine, f0, 0, []);
         var warm = Draft(engine, f1, 1, [new TimedImage(0, f0, null)]);

@@ -50,7 +50,7 @@ public sealed class GenerativeFillQualityTests(ITestOutputHelper output)
     private sealed record Scores(double Psnr, double Ssim, double Gms);
 
     [Fact]
-    public void Generative_fill_matches_telea_psnr_with_more_true_structure_inside_large_real_holes_and_writes_a_contact_sheet()
+    public void Generative_fill_beats_telea_on_psnr_ssim_and_gradient_structure_inside_large_real_holes_and_writes_a_contact_sheet()
     {
         var telea = new InpaintEngine();
         var fill = new GenerativeFillEngine();
@@ -110,18 +110,23 @@ public sealed class GenerativeFillQualityTests(ITestOutputHelper output)
         }
     }
 
-    // Measured (2026-11-24, these 10 cases at 256², patch 7, quality normal, seed 0, deterministic).
-    // Before (patch fill alone): PSNR 15.25 vs Telea 18.56 dB, SSIM 0.439 vs 0.545, gradient structure 0.710 vs 0.670.
-    // Now (structure + texture: Telea layer, 15% of the patches' low frequencies, 30% of their detail, see
-    // GenerativeFillEngine.StructureAndTexture): PSNR 18.61 (+0.05 dB), SSIM 0.530 (−0.015), gradient structure 0.696
-    // (+0.026). It beats Telea on PSNR and gradient structure but NOT on SSIM: in a sweep (detail amplitude 0–1,
-    // low-frequency mix 0–0.8, σ 2–12, detail weighted by distance to the border) every bit of detail that raised the
-    // gradient score lowered SSIM, because synthesised texture is not aligned with the truth. The thresholds are
-    // regression guards a little below the measurement; the old patch-only fill (−3.3 dB, −0.106) fails the first two,
-    // a Telea-only fill (+0, 0, 0) fails the third.
-    private const double MinPsnrGainDb = -0.15;
-    private const double MinSsimGain = -0.03;
-    private const double MinGmsGain = 0.015;
+    // Measured (2026-11-24, these 10 cases at 256², patch 7, quality normal, seed 0, deterministic), mean inside the hole:
+    // Telea 18.56 dB / SSIM 0.545 / gradient structure 0.670.
+    // - patch fill alone: 15.25 / 0.439 / 0.710;
+    // - previous recipe (Telea structure layer, 15% of the patches' low frequencies, 30% of their detail): 18.61 / 0.530
+    //   / 0.696 — lost to Telea on SSIM;
+    // - now (Navier–Stokes structure layer, 15% low frequencies, 10% detail; see GenerativeFillEngine.StructureAndTexture):
+    //   18.74 (+0.18 dB) / 0.546 (+0.001) / 0.690 (+0.020): beats Telea on all three, SSIM only just.
+    // Sweep on these cases (NS layer; detail, low-frequency share): (0, 0) +0.04/+0.003/+0.017; (0.05, 0.05)
+    // +0.12/+0.005/+0.019; (0.1, 0) +0.04/+0.002/+0.027; (0.15, 0.1) +0.16/0.000/+0.027; (0.2, 0.15) +0.16/−0.004/+0.029;
+    // (0.3, 0.15) +0.13/−0.012/+0.038. Checked on the 18 places2 cases NOT tuned on (freeform photos 6–14 and object
+    // photos 2, 3, 5, 6, 8, 9, 11, 12, 14 with the next photo's mask; Telea 16.33 / 0.389 / 0.566): chosen recipe +0.01 dB /
+    // +0.001 / +0.015 (still ahead on all three, by less); (0.05, 0.05) −0.08 dB; (0, 0) −0.15 dB; previous recipe
+    // +0.08 dB / −0.005 / +0.040. So the SSIM and held-out PSNR margins are small: the thresholds require beating Telea
+    // by about half the measured margin on PSNR and gradient structure, and not falling below it on SSIM.
+    private const double MinPsnrGainDb = 0.09;
+    private const double MinSsimGain = 0.0;
+    private const double MinGmsGain = 0.01;
 
     private static Scores Score(FloatImage truth, FloatImage result, byte[] hole) => new(
         ImageMetrics.Psnr(truth, result, hole, MaskRegion.Inside),

@@ -29,11 +29,15 @@ public sealed class RotoscopeQualityTests(ITestOutputHelper output)
     //   blackswan, 50 frames: J 0.876, F 0.859 (a large, slow subject: the classical engine does well);
     //   bmx-trees, 40 frames: J 0.304, F 0.455 (thin bike, fast pan, motion blur and trees passing in front: the
     //   matte loses the wheels early and the rider after about frame 25 — classical propagation's known weak spot).
+    // Re-measured 2026-11-24 after dropping stray matte pieces (< 10% of the main piece) from propagated frames:
+    //   blackswan J 0.876, F 0.859 (unchanged); bmx-trees J 0.325, F 0.458 (a small gain from fragments no longer
+    //   carried on; the wheels are still lost and the rider drifts late in the shot). Tried and rejected the same day: Fine flow for final renders
+    //   (blackswan 0.875/0.857, bmx-trees 0.240/0.265). bmx-trees' J bar moves up to 0.27 with the measurement.
     // Each bar sits ~0.05-0.08 below the measurement: room for OpenCV/platform differences in flow and GrabCut's
     // k-means start, while a regression that loses the subject (J falls by ~0.2 or more) still fails.
     [Theory]
     [InlineData("blackswan", 50, 0.80, 0.78)]
-    [InlineData("bmx-trees", 40, 0.25, 0.38)]
+    [InlineData("bmx-trees", 40, 0.27, 0.38)]
     public void Propagated_matte_from_the_first_true_mask_reaches_measured_J_and_F(string sequence, int frames, double minJ, double minF)
     {
         var run = Run(sequence, frames, propagate: true);

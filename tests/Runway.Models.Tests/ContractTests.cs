@@ -288,20 +288,6 @@ public class ContractTests
     }
 
     [Fact]
-    public void Promptable_segmentation_pack_is_unusable_here_and_the_classical_engine_renders_with_the_reason()
-    {
-        using var dir = Fixtures.ModelsDir(Fixtures.PromptablePoints);
-        using var registry = Registry(dir);
-        using var source = Constant(8, 6, 0.4f, 0.4f, 0.4f);
-        using var output = new FloatImage(8, 6);
-        var result = Render(registry, StubEngine.For(ModelContracts.RotoscopeEffect), source, output);
-        Assert.Equal(StubEngine.Name, result.Engine);
-        var status = registry.Find(Fixtures.PromptablePoints)!;
-        Assert.Equal(ModelState.Unusable, status.State);
-        Assert.Contains("input 'points' (points prompt): this runtime does not feed point or box prompts yet", status.Error);
-    }
-
-    [Fact]
     public void Recurrent_states_beyond_the_instance_cap_drop_the_least_recently_used()
     {
         var states = new RecurrentStates { MaxInstances = 2 };

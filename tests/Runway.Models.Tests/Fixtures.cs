@@ -17,9 +17,11 @@ internal static class Fixtures
     public const string StyleNegative = "style-negative";
     public const string StyleBlend = "style-blend";
     public const string PromptablePoints = "promptable-points";
+    public const string PromptableBox = "promptable-box";
+    public const string VideoMattingStrided = "video-matting-strided";
 
     /// <summary>One fixture per contract beyond inpaint.</summary>
-    public static readonly string[] Contracts = [SalientMean, VideoMattingAverage, GenerativeFillReference, StyleNegative, StyleBlend, PromptablePoints];
+    public static readonly string[] Contracts = [SalientMean, VideoMattingAverage, GenerativeFillReference, StyleNegative, StyleBlend, PromptablePoints, PromptableBox, VideoMattingStrided];
 
     public static readonly string[] All = [ConvBlur, InpaintFill, NhwcDouble, FixedIdentity, RecurrentAverage, .. Contracts];
 

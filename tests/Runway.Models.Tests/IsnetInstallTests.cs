@@ -64,6 +64,9 @@ public class IsnetInstallTests(ITestOutputHelper output)
         Assert.Equal(IsnetInstaller.LicenceSpdx, installed.Pack.Licence.Spdx);
         Assert.Contains("NOT for commercial use", installed.LicenceWarning, StringComparison.Ordinal);
         Assert.Equal(22, installed.Chunks);
+        // The measured resident cost (not the 2 × file estimate) is what the memory budget counts.
+        Assert.Equal(1550, installed.Pack.MemoryMb);
+        Assert.Equal(1550L << 20, ModelRegistry.Estimate(installed.Pack));
 
         using var registry = new ModelRegistry(new ModelRegistryOptions(dir.Path, 2L << 30, Watch: false));
         watch.Restart();

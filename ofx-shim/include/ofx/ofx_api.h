@@ -398,6 +398,34 @@ typedef struct OfxProgressSuiteV2 {
 #define kOfxParamPropHasHostOverlayHandle "OfxParamPropHasHostOverlayHandle"
 #define kOfxParamPropUseHostOverlayHandle "kOfxParamPropUseHostOverlayHandle"
 
+/* ---------------------------------------------------------------- viewer overlays (interacts, OpenGL) */
+
+typedef struct OfxInteract* OfxInteractHandle;
+
+#define kOfxInteractSuite "OfxInteractSuite"
+typedef struct OfxInteractSuiteV1 {
+    OfxStatus (*interactSwapBuffers)(OfxInteractHandle interactInstance);
+    OfxStatus (*interactRedraw)(OfxInteractHandle interactInstance);
+    OfxStatus (*interactGetPropertySet)(OfxInteractHandle interactInstance, OfxPropertySetHandle* property);
+} OfxInteractSuiteV1;
+
+/* Host property: the host can show an effect's overlay interact. */
+#define kOfxImageEffectPropSupportsOverlays "OfxImageEffectPropSupportsOverlays"
+/* Effect descriptor property: the overlay interact's entry point (an OfxPluginEntryPoint). */
+#define kOfxImageEffectPluginPropOverlayInteractV1 "OfxImageEffectPluginPropOverlayInteractV1"
+#define kOfxPropEffectInstance "OfxPropEffectInstance"
+#define kOfxInteractPropSlaveToParam "OfxInteractPropSlaveToParam"
+#define kOfxInteractPropPixelScale "OfxInteractPropPixelScale"
+#define kOfxInteractPropBackgroundColour "OfxInteractPropBackgroundColour"
+#define kOfxInteractPropPenPosition "OfxInteractPropPenPosition"
+#define kOfxInteractPropPenPressure "OfxInteractPropPenPressure"
+#define kOfxInteractActionDraw "OfxInteractActionDraw"
+#define kOfxInteractActionPenMotion "OfxInteractActionPenMotion"
+#define kOfxInteractActionPenDown "OfxInteractActionPenDown"
+#define kOfxInteractActionPenUp "OfxInteractActionPenUp"
+#define kOfxInteractActionGainFocus "OfxInteractActionGainFocus"
+#define kOfxInteractActionLoseFocus "OfxInteractActionLoseFocus"
+
 #ifdef __cplusplus
 } /* extern "C" */
 
@@ -411,6 +439,7 @@ static_assert(sizeof(OfxPointD) == 16 && sizeof(OfxRangeD) == 16 && sizeof(OfxRG
 static_assert(sizeof(OfxImageEffectSuiteV1) == 13 * sizeof(void*), "image effect suite has 13 functions");
 static_assert(sizeof(OfxPropertySuiteV1) == 18 * sizeof(void*), "property suite has 18 functions");
 static_assert(sizeof(OfxParameterSuiteV1) == 18 * sizeof(void*), "parameter suite has 18 functions");
+static_assert(sizeof(OfxInteractSuiteV1) == 3 * sizeof(void*), "interact suite has 3 functions");
 #endif
 
 #endif

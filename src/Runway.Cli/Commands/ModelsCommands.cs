@@ -1,16 +1,10 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Net.Sockets;
 using System.Text.Json;
-using Grpc.Core;
-using Grpc.Core.Interceptors;
-using Grpc.Net.Client;
 using Runway.Models.Install;
 using Runway.Models.Packs;
-using Runway.Protocol;
 using Runway.Protocol.V1;
 using Spectre.Console;
-using ModelsRpc = Runway.Protocol.V1.Models;
 
 namespace Runway.Cli.Commands;
 
@@ -25,7 +19,7 @@ public static class ModelsCommands
         var list = new Command("list", "List the packs in runwayd's models directory with licence, state and memory.") { json };
         list.SetAction(async (result, ct) => await Run(async client =>
         {
-            var response = await client.ListAsync(new ListModelsRequest(), cancellationToken: ct);
+            var response = await client.ListModelsAsync(ct);
             if (result.GetValue(json))
             {
                 Console.WriteLine(JsonSerializer.Serialize(new
@@ -58,7 +52,7 @@ public static class ModelsCommands
         var load = new Command("load", "Load a pack's session now (checked, warmed up, kept resident).") { id, json };
         load.SetAction(async (result, ct) => await Run(async client =>
         {
-            var m = (await client.LoadAsync(new LoadModelRequest { Id = result.GetValue(id) }, cancellationToken: ct)).Model;
+            var m = await client.LoadModelAsync(result.GetValue(id)!, ct);
             if (result.GetValue(json))
             {
                 Console.WriteLine(JsonSerializer.Serialize(Plain(m)));
@@ -73,8 +67,8 @@ public static class ModelsCommands
         unload.SetAction(async (result, ct) => await Run(async client =>
         {
             var name = result.GetValue(unloadId)!;
-            var r = await client.UnloadAsync(new UnloadModelRequest { Id = name }, cancellationToken: ct);
-            Console.WriteLine(r.Unloaded ? $"{name} unloaded" : $"{name} was not loaded");
+            var unloaded = await client.UnloadModelAsync(name, ct);
+            Console.WriteLine(unloaded ? $"{name} unloaded" : $"{name} was not loaded");
         }));
 
         var dir = new Argument<string>("dir") { Description = "Pack folder (holding model.json)." };
@@ -161,44 +155,10 @@ public static class ModelsCommands
 
     private static string Mib(ulong bytes) => (bytes / 1024.0 / 1024.0).ToString("F1", CultureInfo.InvariantCulture);
 
-    /// <summary>Starts the daemon if needed, then runs <paramref name="body"/> with a Models client on its socket.</summary>
-    private static Task<int> Run(Func<ModelsRpc.ModelsClient, Task> body) => DaemonCommands.Run(async () =>
+    /// <summary>Runs <paramref name="body"/> with a client of the daemon (started if needed); errors carry the daemon's reason.</summary>
+    private static Task<int> Run(Func<Runway.Client.RunwayClient, Task> body) => DaemonCommands.Run(async () =>
     {
         await using var client = ClientFactory.Create();
-        await client.EnsureDaemonAsync();
-        var path = client.SocketPath;
-        var handler = new SocketsHttpHandler
-        {
-            ConnectCallback = async (_, ct) =>
-            {
-                var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-                try
-                {
-                    await socket.ConnectAsync(new UnixDomainSocketEndPoint(path), ct);
-                    return new NetworkStream(socket, ownsSocket: true);
-                }
-                catch
-                {
-                    socket.Dispose();
-                    throw;
-                }
-            },
-        };
-        using var channel = GrpcChannel.ForAddress("http://localhost", new GrpcChannelOptions { HttpHandler = handler, DisposeHttpClient = true });
-        var version = ProtocolInfo.Version.ToString(CultureInfo.InvariantCulture);
-        var invoker = channel.Intercept(metadata =>
-        {
-            metadata.Add(ProtocolInfo.VersionHeader, version);
-            return metadata;
-        });
-        try
-        {
-            await body(new ModelsRpc.ModelsClient(invoker));
-        }
-        catch (RpcException e)
-        {
-            // The daemon's message already says what and why (e.g. which sha256 differs).
-            throw new IOException(string.IsNullOrEmpty(e.Status.Detail) ? e.StatusCode.ToString() : e.Status.Detail, e);
-        }
+        await body(client);
     });
 }

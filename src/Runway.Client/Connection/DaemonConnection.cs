@@ -54,6 +54,8 @@ internal sealed class DaemonConnection : IDisposable
         Daemon = new Protocol.V1.Daemon.DaemonClient(invoker);
         Render = new Protocol.V1.Render.RenderClient(invoker);
         Effects = new Protocol.V1.Effects.EffectsClient(invoker);
+        Models = new Protocol.V1.Models.ModelsClient(invoker);
+        Looks = new Protocol.V1.Looks.LooksClient(invoker);
     }
 
     public GrpcChannel Channel { get; }
@@ -63,6 +65,10 @@ internal sealed class DaemonConnection : IDisposable
     public Protocol.V1.Render.RenderClient Render { get; }
 
     public Protocol.V1.Effects.EffectsClient Effects { get; }
+
+    public Protocol.V1.Models.ModelsClient Models { get; }
+
+    public Protocol.V1.Looks.LooksClient Looks { get; }
 
     /// <summary>The daemon's answer to Hello; set once the handshake succeeded.</summary>
     public HelloResponse? Hello { get; private set; }

@@ -10,7 +10,11 @@ using AlphaMode = Runway.Effects.Pixels.AlphaMode;
 namespace Runway.Daemon.Rendering;
 
 /// <summary>What the effect reported and how long the daemon spent.</summary>
-internal sealed record RenderOutcome(string Engine, double DaemonMillis, double EngineMillis, IReadOnlyList<string> Notes);
+internal sealed record RenderOutcome(string Engine, double DaemonMillis, double EngineMillis, IReadOnlyList<string> Notes)
+{
+    /// <summary>Time inside ONNX Runtime session runs during the engine call (0 when no model ran).</summary>
+    public double InferenceMillis { get; init; }
+}
 
 /// <summary>How the renderer finds effects: <see cref="EffectCatalog"/> in the daemon, a stand-in in tests.</summary>
 internal sealed record EffectLookup(Func<string, EffectDefinition?> Find, Func<string, IEffect> Create, Func<IEnumerable<string>> VisibleIds)
@@ -239,6 +243,7 @@ internal sealed class FrameRenderer(long maxFramePixels, EffectLookup? effects =
         IReadOnlyList<TimedImage> neighbours, IReadOnlyDictionary<string, FloatImage> clips, Span<byte> output, long started, CancellationToken ct)
     {
         var engineStarted = Stopwatch.GetTimestamp();
+        using var inference = Runway.Models.Runtime.InferenceClock.Measure();
         EffectResult result;
         try
         {
@@ -257,7 +262,10 @@ internal sealed class FrameRenderer(long maxFramePixels, EffectLookup? effects =
         var engineMillis = Stopwatch.GetElapsedTime(engineStarted).TotalMilliseconds;
         ct.ThrowIfCancellationRequested();
         PixelCodec.Encode(dst, plan.Output, output);
-        return new RenderOutcome(result.Engine, Stopwatch.GetElapsedTime(started).TotalMilliseconds, engineMillis, result.Notes);
+        return new RenderOutcome(result.Engine, Stopwatch.GetElapsedTime(started).TotalMilliseconds, engineMillis, result.Notes)
+        {
+            InferenceMillis = inference.Milliseconds,
+        };
     }
 
     /// <summary>Converts a wire descriptor to a layout and checks it against the daemon's limits.</summary>

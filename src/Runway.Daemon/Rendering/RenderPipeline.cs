@@ -35,8 +35,12 @@ internal sealed class RenderPipeline(
         }
     }
 
-    /// <summary>Renders a planned request; inline frames (RenderInline) come in <paramref name="inline"/>.</summary>
-    public async Task<RenderFrameResponse> RenderAsync(RenderFrameRequest request, RenderPlan plan, InlineFrames? inline, CancellationToken callToken)
+    /// <summary>
+    /// Renders a planned request; inline frames (RenderInline) come in <paramref name="inline"/>. <paramref name="caller"/>
+    /// (client identity and deadline) decides the turn among waiting renders; none = anonymous without deadline.
+    /// </summary>
+    public async Task<RenderFrameResponse> RenderAsync(RenderFrameRequest request, RenderPlan plan, InlineFrames? inline, CancellationToken callToken,
+        RenderCaller? caller = null)
     {
         if (_stopping) throw RunwayFault.Stopping("the daemon is shutting down and accepts no new renders");
         stats.RenderStarted();
@@ -45,7 +49,7 @@ internal sealed class RenderPipeline(
             using var frames = BoundFrames.Bind(request, plan, arenas, leases, inline);
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(callToken, _shutdown.Token);
             var ct = linked.Token;
-            using var turn = await scheduler.EnterAsync(plan.Class, ct).ConfigureAwait(false);
+            using var turn = await scheduler.EnterAsync(plan.Class, caller ?? RenderCaller.Anonymous, ct).ConfigureAwait(false);
             if (options.RenderDelayMs > 0) await Task.Delay(options.RenderDelayMs, ct).ConfigureAwait(false);
 
             var outcome = renderer.Render(plan, frames.Source.Span, frames.Mask.IsEmpty ? default : frames.Mask.Span, frames.Output.Span, ct,
@@ -54,7 +58,10 @@ internal sealed class RenderPipeline(
             stats.Succeeded(plan.Effect.Id, outcome.DaemonMillis, outcome.Engine);
             logger.LogDebug("Rendered {EffectId} {Width}x{Height} in {Millis:F1} ms ({Engine}, interactive {Interactive})",
                 plan.Effect.Id, plan.Source.Width, plan.Source.Height, outcome.DaemonMillis, outcome.Engine, plan.Interactive);
-            var info = new RenderInfo { Engine = outcome.Engine, DaemonMillis = outcome.DaemonMillis, EngineMillis = outcome.EngineMillis };
+            var info = new RenderInfo
+            {
+                Engine = outcome.Engine, DaemonMillis = outcome.DaemonMillis, EngineMillis = outcome.EngineMillis, InferenceMillis = outcome.InferenceMillis,
+            };
             info.Notes.AddRange(outcome.Notes);
             return new RenderFrameResponse { Output = request.Output.Descriptor_, Info = info };
         }

@@ -35,7 +35,7 @@ internal sealed class RenderService(ArenaRegistry arenas, PeerGuard peers, Rende
     public override Task<RenderFrameResponse> RenderFrame(RenderFrameRequest request, ServerCallContext context)
     {
         var plan = pipeline.Plan(request);
-        return pipeline.RenderAsync(request, plan, inline: null, context.CancellationToken);
+        return pipeline.RenderAsync(request, plan, inline: null, context.CancellationToken, Caller(context));
     }
 
     public override async Task RenderInline(IAsyncStreamReader<RenderChunk> requestStream, IServerStreamWriter<RenderChunk> responseStream, ServerCallContext context)
@@ -80,7 +80,7 @@ internal sealed class RenderService(ArenaRegistry arenas, PeerGuard peers, Rende
         var outputBytes = outputInline ? InlineFrames.Bytes(request.Output.Descriptor_) : 0;
         if (outputInline) inline.Output = InlineFrames.Rent(outputBytes);
 
-        var response = await pipeline.RenderAsync(request, plan, inline, ct).ConfigureAwait(false);
+        var response = await pipeline.RenderAsync(request, plan, inline, ct, Caller(context)).ConfigureAwait(false);
         await responseStream.WriteAsync(new RenderChunk { Response = response }, ct).ConfigureAwait(false);
         if (!outputInline) return;
         for (long offset = 0; offset < outputBytes; offset += ProtocolInfo.InlineChunkBytes)
@@ -90,6 +90,9 @@ internal sealed class RenderService(ArenaRegistry arenas, PeerGuard peers, Rende
                 new RenderChunk { Data = Google.Protobuf.ByteString.CopyFrom(inline.Output!, (int)offset, n) }, ct).ConfigureAwait(false);
         }
     }
+
+    /// <summary>The caller for the scheduler: its connection (one per client channel) and the call's deadline.</summary>
+    private static RenderCaller Caller(ServerCallContext context) => new(context.GetHttpContext().Connection.Id, context.Deadline);
 
     /// <summary>Reads exact byte counts out of a stream of data chunks, splitting chunks that straddle two frames.</summary>
     private sealed class ChunkReader(IAsyncStreamReader<RenderChunk> stream)

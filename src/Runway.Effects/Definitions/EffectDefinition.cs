@@ -40,6 +40,50 @@ public sealed record TimeExtension(string FramesParam, string DirectionParam)
     public const string Before = "before";
 }
 
+/// <summary>What a viewer overlay handle looks like.</summary>
+public enum OverlayShape
+{
+    /// <summary>A draggable point: <see cref="OverlayHandle.PositionParam"/> only.</summary>
+    Point,
+
+    /// <summary>An axis-aligned rectangle around <see cref="OverlayHandle.PositionParam"/>, sized by <see cref="OverlayHandle.SizeParam"/>.</summary>
+    Rectangle,
+
+    /// <summary>An ellipse inscribed in the rectangle a <see cref="Rectangle"/> handle would draw.</summary>
+    Ellipse,
+}
+
+/// <summary>What a handle means to the user, shown by its colour.</summary>
+public enum OverlayRole
+{
+    /// <summary>A region or point with no polarity (the fill shape, the subject's box).</summary>
+    Neutral,
+
+    /// <summary>Marks what belongs to the subject (a positive point).</summary>
+    Include,
+
+    /// <summary>Marks what does not (a negative point).</summary>
+    Exclude,
+}
+
+/// <summary>Shows a handle only while a boolean or choice param has one of <see cref="Values"/> ("true"/"false" for booleans).</summary>
+public sealed record OverlayCondition(string Param, IReadOnlyList<string> Values);
+
+/// <summary>
+/// An on-screen handle the OFX shim draws over the viewer and lets users drag, for hosts that draw no handles of
+/// their own for position params (e.g. DaVinci Resolve). Dragging the centre moves <see cref="PositionParam"/>;
+/// dragging a corner of a rectangle or ellipse resizes it about the opposite corner.
+/// </summary>
+/// <param name="PositionParam">A Double2D param with <see cref="ParamCoordinates.Position"/>.</param>
+/// <param name="SizeParam">A Double2D param with <see cref="ParamCoordinates.Size"/>; required for rectangles and ellipses.</param>
+/// <param name="VisibleWhen">Null = always shown.</param>
+public sealed record OverlayHandle(
+    OverlayShape Shape,
+    string PositionParam,
+    string? SizeParam = null,
+    OverlayCondition? VisibleWhen = null,
+    OverlayRole Role = OverlayRole.Neutral);
+
 /// <summary>
 /// The single definition of an effect: what the OFX shim describes to hosts (via effects.json), what the CLI lists,
 /// and what the daemon validates requests against.
@@ -47,6 +91,7 @@ public sealed record TimeExtension(string FramesParam, string DirectionParam)
 /// <param name="IdentityWithoutMask">With no mask the effect returns its source: the shim answers IsIdentity itself
 /// and skips the daemon round trip.</param>
 /// <param name="Extends">Set for effects that generate frames outside the Source clip's range.</param>
+/// <param name="Overlays">Handles the OFX shim draws in the host's viewer for position/size params; null = none.</param>
 public sealed record EffectDefinition(
     string Id,
     string Label,
@@ -61,7 +106,8 @@ public sealed record EffectDefinition(
     ThreadSafety ThreadSafety,
     bool Hidden = false,
     bool IdentityWithoutMask = false,
-    TimeExtension? Extends = null)
+    TimeExtension? Extends = null,
+    IReadOnlyList<OverlayHandle>? Overlays = null)
 {
     /// <summary>The last segment of the identifier, e.g. "inpaint" for "com.runwayml.inpaint".</summary>
     public string ShortName => Id[(Id.LastIndexOf('.') + 1)..];

@@ -132,5 +132,10 @@ public static class GenerativeFillDefinition
         // off the engine simply ignores it.
         FramesNeeded: new FramesNeeded(1, 0),
         ThreadSafety: ThreadSafety.FullySafe,
-        IdentityWithoutMask: false);
+        IdentityWithoutMask: false,
+        Overlays:
+        [
+            new OverlayHandle(OverlayShape.Rectangle, ParamCenter, ParamSize, new OverlayCondition(ParamMaskSource, [MaskRectangle])),
+            new OverlayHandle(OverlayShape.Ellipse, ParamCenter, ParamSize, new OverlayCondition(ParamMaskSource, [MaskEllipse])),
+        ]);
 }

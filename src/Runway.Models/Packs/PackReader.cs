@@ -23,9 +23,10 @@ public static partial class PackReader
 {
     private static readonly string[] Layouts = ["NCHW", "NHWC"];
     private static readonly string[] Elements = ["float32", "float16", "uint8", "int64", "string"];
-    private static readonly string[] Roles = ["image", "mask", "state", "reference", "alpha", "seed", "prompt", "points", "box"];
+    private static readonly string[] Roles = ["image", "mask", "state", "reference", "alpha", "seed", "prompt", "points", "box", "labels", "history", "step"];
     private static readonly string[] Kinds = ["linear", "srgb", "normalised"];
     private static readonly string[] Blends = ["feather", "cut"];
+    private static readonly string[] Activations = ["none", "sigmoid", "step"];
     private static readonly string[] Contracts = [.. ModelContracts.All];
 
     /// <summary>Reads the pack in <paramref name="directory"/>; throws <see cref="PackException"/> listing every problem.</summary>
@@ -81,11 +82,11 @@ public static partial class PackReader
         private static readonly HashSet<string> TopLevel =
         [
             "$schema", "id", "effect", "version", "description", "licence", "files", "model", "inputs", "outputs", "tiling",
-            "recurrent", "priority", "contract", "memoryMb",
+            "recurrent", "priority", "contract", "memoryMb", "maxBatch",
         ];
 
         private static readonly HashSet<string> TensorKeys =
-            ["name", "role", "elementType", "layout", "shape", "multipleOf", "range", "encoding", "clip"];
+            ["name", "role", "elementType", "layout", "shape", "multipleOf", "range", "encoding", "clip", "stride", "activation"];
 
         public ModelPack? Pack(JsonElement root, string directory)
         {
@@ -124,18 +125,36 @@ public static partial class PackReader
             var contract = String(root, "contract", "", required: false);
             if (contract is not null && !Contracts.Contains(contract)) Problem("contract", $"'{contract}' is not one of {string.Join(", ", Contracts)}");
             int? memory = root.TryGetProperty("memoryMb", out _) ? Int(root, "memoryMb", "", 0, 1, 1 << 20) : null;
+            var maxBatch = Int(root, "maxBatch", "", 1, 1, 64);
 
             if (inputs is not null && outputs is not null)
             {
                 CrossCheck(inputs, outputs, tiling, contract);
                 if (recurrent.Count > 0 && tiling is not null)
                     Problem("tiling", "a recurrent pack cannot be tiled: its state describes the whole frame");
+                if (maxBatch > 1) BatchCheck(inputs, outputs, recurrent);
             }
             if (contract is not null && Contracts.Contains(contract) && effect is not null && effect != ModelContracts.EffectFor(contract))
                 Problem("effect", $"the '{contract}' contract serves {ModelContracts.EffectFor(contract)}, not '{effect}'");
             if (problems.Count > 0) return null;
             return new ModelPack(id!, effect!, version!, description, licence!, files!, model!, inputs!, outputs!, tiling, recurrent,
-                priority, contract, memory, directory);
+                priority, contract, memory, directory) { MaxBatch = maxBatch };
+        }
+
+        /// <summary>
+        /// A batched pack stacks runs along axis 0, so every tensor must be a picture whose axis 0 is dynamic; recurrent
+        /// state and the non-picture inputs (seed, prompt, prompts) belong to one caller and are not batched.
+        /// </summary>
+        private void BatchCheck(List<TensorDeclaration> inputs, List<TensorDeclaration> outputs, List<RecurrentLink> recurrent)
+        {
+            if (recurrent.Count > 0) Problem("maxBatch", "a recurrent pack cannot batch: its state belongs to one effect instance");
+            foreach (var t in inputs.Concat(outputs))
+            {
+                if (!TensorRoles.IsSpatial(t.Role))
+                    Problem("maxBatch", $"tensor '{t.Name}' ({RoleName(t.Role)}) is not a picture, so runs cannot be stacked; remove maxBatch");
+                else if (t.Shape.Count > 0 && !t.Shape[0].IsDynamic)
+                    Problem("maxBatch", $"tensor '{t.Name}' has a fixed batch axis ({t.Shape[0]}); a batched pack declares axis 0 dynamic, e.g. \"N\"");
+            }
         }
 
         private void CrossCheck(List<TensorDeclaration> inputs, List<TensorDeclaration> outputs, TilingDeclaration? tiling, string? contract)
@@ -155,9 +174,17 @@ public static partial class PackReader
             {
                 if (outputs.Count(t => t.Role == role) > 1) Problem("outputs", $"more than one output has role '{RoleName(role)}'");
             }
-            foreach (var role in new[] { TensorRole.Image, TensorRole.Mask, TensorRole.Reference, TensorRole.Seed, TensorRole.Prompt, TensorRole.Points, TensorRole.Box })
+            foreach (var role in new[] { TensorRole.Image, TensorRole.Mask, TensorRole.Reference, TensorRole.Seed, TensorRole.Prompt, TensorRole.Points, TensorRole.Box, TensorRole.Labels })
             {
                 if (inputs.Count(t => t.Role == role) > 1) Problem("inputs", $"more than one input has role '{RoleName(role)}'");
+            }
+            if (inputs.FirstOrDefault(t => t.Role == TensorRole.Labels) is { } labels)
+            {
+                // One label per point: the N axes must be the same symbol or the same fixed size.
+                var points = inputs.FirstOrDefault(t => t.Role == TensorRole.Points);
+                if (points is null) Problem("inputs", $"'{labels.Name}' has role 'labels' but no input has role 'points'");
+                else if (points.Shape.Count == 3 && labels.Shape.Count == 2 && points.Shape[1] != labels.Shape[1])
+                    Problem("inputs", $"'{labels.Name}' has {labels.Shape[1]} labels but '{points.Name}' has {points.Shape[1]} points; declare the same N");
             }
             var spatial = inputs.Concat(outputs).Where(t => TensorRoles.IsSpatial(t.Role)).ToArray();
             // Symbols name one size wherever they appear, so an image and its mask cannot disagree.
@@ -219,7 +246,7 @@ public static partial class PackReader
                     break;
                 case ModelContracts.PromptableSegmentation:
                     Need(Has(inputs, TensorRole.Points) || Has(inputs, TensorRole.Box), "a 'points' or 'box' input");
-                    Allow(inputs, "input", TensorRole.Image, TensorRole.Points, TensorRole.Box);
+                    Allow(inputs, "input", TensorRole.Image, TensorRole.Points, TensorRole.Box, TensorRole.Labels);
                     Need(alpha is not null, "an 'alpha' output (the mask logits, 1 channel)");
                     Allow(outputs, "output", TensorRole.Alpha);
                     break;
@@ -227,6 +254,9 @@ public static partial class PackReader
                     Allow(inputs, "input", TensorRole.Image);
                     Need(image is not null, "an 'image' output");
                     Allow(outputs, "output", TensorRole.Image);
+                    break;
+                case ModelContracts.FrameExtrapolation:
+                    foreach (var why in FrameExtrapolationContract.Problems(inputs, outputs)) Problem("contract", why);
                     break;
                 case ModelContracts.StyleArbitrary:
                     Need(Has(inputs, TensorRole.Reference), "a 'reference' input (the style picture, from the Reference clip)");
@@ -313,6 +343,12 @@ public static partial class PackReader
             var multiple = Int(t, "multipleOf", at, 1, 1, 1024);
             var range = Range(t, at);
             var encoding = Encoding(t, at);
+            var stride = Int(t, "stride", at, 1, 1, 64);
+            var activation = Choice(t, "activation", at, Activations, "none");
+            if (stride > 1 && role is not null && role != "state")
+                Problem($"{at}.stride", $"only state tensors live at a fraction of the frame; a {role} has the run's size");
+            if (activation is not null && activation != "none" && role is not null && role != "alpha")
+                Problem($"{at}.activation", $"only an alpha output has an activation (mask logits), not a {role}");
             bool? clip = null;
             if (t.TryGetProperty("clip", out var c))
             {
@@ -341,6 +377,8 @@ public static partial class PackReader
                     var h = shape[layout == "NCHW" ? 2 : 1];
                     var w = shape[layout == "NCHW" ? 3 : 2];
                     if (h.IsDynamic != w.IsDynamic) Problem($"{at}.shape", "height and width must both be fixed or both dynamic");
+                    if (stride > 1 && !h.IsDynamic)
+                        Problem($"{at}.stride", $"a state at 1/{stride} of the frame needs dynamic height and width (its size follows the run's), got {h}x{w}");
                     if (multiple > 1 && !h.IsDynamic && (h.Fixed % multiple != 0 || w.Fixed % multiple != 0))
                         Problem($"{at}.multipleOf", $"fixed size {h}x{w} is not a multiple of {multiple}");
                     if (encoding is not null && encoding.Kind == ColourKind.Normalised && !ch.IsDynamic)
@@ -350,12 +388,16 @@ public static partial class PackReader
                     }
                 }
             }
-            if (role is not null && role is not ("image" or "reference") && encoding is not null && encoding.Kind != ColourKind.Linear)
+            if (role is not null && role is not ("image" or "reference" or "history") && encoding is not null && encoding.Kind != ColourKind.Linear)
                 Problem($"{at}.encoding", $"a {role} tensor carries no colour; its encoding must be linear");
             if (problems.Count > before) return null;
             var enc = encoding!;
             return new TensorDeclaration(name!, Enum.Parse<TensorRole>(role!, ignoreCase: true), ParseElement(element!),
-                layout == "NCHW" ? TensorLayout.Nchw : TensorLayout.Nhwc, shape!, multiple, range, enc, clip ?? enc.IsSrgb);
+                layout == "NCHW" ? TensorLayout.Nchw : TensorLayout.Nhwc, shape!, multiple, range, enc, clip ?? enc.IsSrgb)
+            {
+                Stride = stride,
+                Activation = Enum.Parse<AlphaActivation>(activation ?? "none", ignoreCase: true),
+            };
         }
 
         private static TensorElement ParseElement(string s) => s switch
@@ -387,6 +429,14 @@ public static partial class PackReader
                 case "box":
                     if (element != "float32") Problem($"{at}.elementType", $"a box is float32, got {element}");
                     if (shape.Count != 2 || shape[1].IsDynamic || shape[1].Fixed != 4) Problem($"{at}.shape", "a box has shape [1, 4] (x0, y0, x1, y1 in pixels)");
+                    break;
+                case "labels":
+                    if (element != "float32") Problem($"{at}.elementType", $"point labels are float32, got {element}");
+                    if (shape.Count != 2) Problem($"{at}.shape", "point labels have shape [1, N] (N as the points input's)");
+                    break;
+                case "step":
+                    if (element != "float32") Problem($"{at}.elementType", $"a step is float32 (frames past the end frame), got {element}");
+                    if (shape.Count > 1 || shape.Any(d => !d.IsDynamic && d.Fixed != 1)) Problem($"{at}.shape", "a step has shape [] or [1]");
                     break;
             }
         }
@@ -500,6 +550,8 @@ public static partial class PackReader
                     if (n.Role != TensorRole.State) Problem($"{at}.input", $"'{input}' is fed back, so its role must be 'state', not '{n.Role.ToString().ToLowerInvariant()}'");
                     if (!o.Shape.SequenceEqual(n.Shape) || o.Layout != n.Layout || o.ElementType != n.ElementType)
                         Problem(at, $"output '{output}' ({Describe(o)}) and input '{input}' ({Describe(n)}) must have the same type, layout and shape");
+                    else if (o.Stride != n.Stride)
+                        Problem(at, $"output '{output}' has stride {o.Stride} and input '{input}' stride {n.Stride}; a fed-back state keeps its size, declare the same stride");
                 }
                 links.Add(new RecurrentLink(output, input));
             }

@@ -89,7 +89,7 @@ internal static class ImageRunner
                 var shape = Resolve(decl, height, width);
                 if (!TensorRoles.IsSpatial(decl.Role))
                 {
-                    inputs[i] = NonSpatial(decl, shape, feeds);
+                    inputs[i] = NonSpatial(decl, shape, feeds, window, height, width, resize);
                     continue;
                 }
                 var n = (int)shape.Aggregate(1L, (a, b) => a * b);
@@ -109,6 +109,15 @@ internal static class ImageRunner
                         var reference = feeds.Reference ?? source;
                         TensorCodec.Encode(reference, new Window(0, 0, reference.Width, reference.Height), decl, span, height, width, resize: true);
                         break;
+                    case TensorRole.History:
+                    {
+                        // The i-th history input (declaration order) is the frame i + 1 steps before the source, cut
+                        // from the same window so the frames stay registered tile by tile.
+                        var index = pack.Inputs.Take(i).Count(t => t.Role == TensorRole.History);
+                        var frame = index < feeds.History.Count ? feeds.History[index] : source;
+                        TensorCodec.Encode(frame, window, decl, span, height, width, resize);
+                        break;
+                    }
                     case TensorRole.State when feeds.State is { } slot && slot.Get(decl.Name, shape).Length == n:
                         slot.Get(decl.Name, shape).CopyTo(span);
                         break;
@@ -131,13 +140,19 @@ internal static class ImageRunner
             using (var runOptions = new RunOptions())
             using (ct.Register(static state => ((RunOptions)state!).Terminate = true, runOptions))
             {
+                var runStarted = System.Diagnostics.Stopwatch.GetTimestamp();
                 try
                 {
-                    model.Session.Run(runOptions, model.InputNames, inputs, model.OutputNames, outputs);
+                    if (model.Batcher is { } batcher) batcher.Run(inputs, outputs, ct);
+                    else model.Session.Run(runOptions, model.InputNames, inputs, model.OutputNames, outputs);
                 }
                 catch (OnnxRuntimeException) when (ct.IsCancellationRequested)
                 {
                     throw new OperationCanceledException("model run cancelled", ct);
+                }
+                finally
+                {
+                    InferenceClock.AddRunSince(runStarted);
                 }
             }
 
@@ -180,14 +195,22 @@ internal static class ImageRunner
         for (var a = 0; a < shape.Length; a++)
         {
             var d = decl.Shape[a];
-            shape[a] = spatial && a == decl.HeightAxis ? height : spatial && a == decl.WidthAxis ? width : d.IsDynamic ? 1 : d.Fixed;
+            // A strided state lives at a fraction of the run (rounded up, as strided convolutions with padding give).
+            shape[a] = spatial && a == decl.HeightAxis ? (height + decl.Stride - 1) / decl.Stride
+                : spatial && a == decl.WidthAxis ? (width + decl.Stride - 1) / decl.Stride
+                : d.IsDynamic ? 1 : d.Fixed;
         }
         return shape;
     }
 
-    /// <summary>The value of a tensor that carries no picture: the seed, or the prompt text.</summary>
-    private static OrtValue NonSpatial(TensorDeclaration decl, long[] shape, ModelFeeds feeds)
+    /// <summary>
+    /// The value of a tensor that carries no picture: the seed, the prompt text, or the point/box prompts mapped from
+    /// frame pixels into this run's tensor pixels (window origin removed, then scaled when the window is resized).
+    /// </summary>
+    private static OrtValue NonSpatial(TensorDeclaration decl, long[] shape, ModelFeeds feeds, Window window, int height, int width, bool resize)
     {
+        var sx = resize ? width / (float)window.Width : 1f;
+        var sy = resize ? height / (float)window.Height : 1f;
         switch (decl.Role)
         {
             case TensorRole.Seed:
@@ -196,11 +219,45 @@ internal static class ImageRunner
                 var prompt = OrtValue.CreateTensorWithEmptyStrings(OrtAllocator.DefaultInstance, shape);
                 prompt.StringTensorSetElementAt(feeds.Prompt.AsSpan(), 0);
                 return prompt;
+            case TensorRole.Points or TensorRole.Labels:
+            {
+                var n = PointSlots(decl, feeds.Points.Count);
+                shape[1] = n;
+                var values = new float[decl.Role == TensorRole.Points ? n * 2 : n];
+                for (var k = 0; k < n; k++)
+                {
+                    // Slots beyond the given points are padding: (0, 0) labelled −1, the convention of SAM-style decoders.
+                    var given = k < feeds.Points.Count;
+                    var point = given ? feeds.Points[k] : default;
+                    if (decl.Role == TensorRole.Labels) values[k] = given ? (point.Subject ? 1f : 0f) : -1f;
+                    else if (given)
+                    {
+                        values[2 * k] = (point.X - window.X) * sx;
+                        values[2 * k + 1] = (point.Y - window.Y) * sy;
+                    }
+                }
+                return OrtValue.CreateTensorValueFromMemory(values, shape);
+            }
+            case TensorRole.Step:
+                return OrtValue.CreateTensorValueFromMemory(new[] { feeds.Step }, shape);
+            case TensorRole.Box:
+            {
+                // No rectangle given: the whole run, which constrains nothing.
+                var box = feeds.Box ?? new PromptBox(window.X, window.Y, window.X + window.Width, window.Y + window.Height);
+                var values = new[] { (box.X0 - window.X) * sx, (box.Y0 - window.Y) * sy, (box.X1 - window.X) * sx, (box.Y1 - window.Y) * sy };
+                return OrtValue.CreateTensorValueFromMemory(values, shape);
+            }
             default:
-                // Point and box prompts: ResidentModel.RuntimeProblems marks such packs unusable before any run.
                 throw new ModelException(ModelErrorKind.Unusable, $"model pack: input '{decl.Name}' ({decl.Role}) is not fed by this runtime");
         }
     }
+
+    /// <summary>
+    /// How many point slots a points/labels tensor gets: a fixed N as declared (extra points dropped, positives come
+    /// first), a dynamic N one per point, at least one (a padding point when none is given).
+    /// </summary>
+    internal static int PointSlots(TensorDeclaration decl, int given) =>
+        decl.Shape.Count > 1 && !decl.Shape[1].IsDynamic ? (int)decl.Shape[1].Fixed : Math.Max(1, given);
 
     private static void Normalise(ModelPack pack, FloatImage source, FloatImage output, ReadOnlySpan<float> weightSum,
         FloatImage? alpha, float[]? alphaWeightSum)

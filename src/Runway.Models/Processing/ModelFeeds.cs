@@ -23,4 +23,28 @@ public sealed record ModelFeeds
 
     /// <summary>State roles read their previous-frame values here and the run writes the new ones; null: zeros, discarded.</summary>
     public RecurrentSlot? State { get; init; }
+
+    /// <summary>
+    /// Points and labels roles: point prompts in pixels of the picture given to the run (origin at its top-left corner),
+    /// subject points first; mapped to the model input's pixels by the runner. Empty: one padding point labelled −1.
+    /// </summary>
+    public IReadOnlyList<PromptPoint> Points { get; init; } = [];
+
+    /// <summary>Box role: a box prompt in pixels of the picture given to the run; null feeds the whole picture.</summary>
+    public PromptBox? Box { get; init; }
+
+    /// <summary>
+    /// History role (frame-extrapolation): earlier frames at the source's size, nearest first; the i-th history input
+    /// gets <c>History[i]</c>, tiled and encoded like the source. A missing one is fed the source (no motion).
+    /// </summary>
+    public IReadOnlyList<FloatImage> History { get; init; } = [];
+
+    /// <summary>Step role (frame-extrapolation): frames past the end frame to predict.</summary>
+    public float Step { get; init; } = 1f;
 }
+
+/// <summary>A point prompt in picture pixels; <paramref name="Subject"/> false marks background (label 0).</summary>
+public readonly record struct PromptPoint(float X, float Y, bool Subject);
+
+/// <summary>A box prompt in picture pixels: left, top, right, bottom edges.</summary>
+public readonly record struct PromptBox(float X0, float Y0, float X1, float Y1);

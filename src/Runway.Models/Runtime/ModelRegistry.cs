@@ -6,7 +6,7 @@ namespace Runway.Models.Runtime;
 /// <param name="Directory">Folder whose subfolders are packs (created if missing).</param>
 /// <param name="MemoryBudgetBytes">Resident models together stay within this; least recently used ones are evicted.</param>
 /// <param name="Watch">Notice packs added, changed or removed without a restart (file watcher plus rescans).</param>
-/// <param name="IntraOpThreads">Threads per ONNX Runtime run; 0 = ONNX Runtime's default.</param>
+/// <param name="IntraOpThreads">Threads per ONNX Runtime run; 0 = automatic (<see cref="OrtSessionSettings.AutoIntraOpThreads"/>).</param>
 public sealed record ModelRegistryOptions(string Directory, long MemoryBudgetBytes, bool Watch = true, int IntraOpThreads = 0);
 
 /// <summary>State of a pack in the registry.</summary>

@@ -27,6 +27,7 @@ public sealed class ResidentModel : IDisposable
         MemoryBytes = memoryBytes;
         InputNames = pack.Inputs.Select(t => t.Name).ToArray();
         OutputNames = pack.Outputs.Select(t => t.Name).ToArray();
+        if (pack.MaxBatch > 1) Batcher = new RunBatcher(session, InputNames, OutputNames, pack.MaxBatch);
     }
 
     public ModelPack Pack { get; }
@@ -52,11 +53,16 @@ public sealed class ResidentModel : IDisposable
 
     internal string[] OutputNames { get; }
 
+    /// <summary>Stacks concurrent same-shape runs when the pack declares <c>maxBatch</c> &gt; 1; null otherwise.</summary>
+    internal RunBatcher? Batcher { get; }
+
     /// <summary>
     /// Checks the pack's files and graph, creates the session on the best provider and warms it up. Every problem is a
     /// <see cref="ModelException"/> of kind <see cref="ModelErrorKind.Unusable"/>; nothing half-loaded is left behind.
     /// </summary>
-    public static ResidentModel Load(ModelPack pack, long memoryBytes, int intraOpThreads = 0, Action<string>? warn = null, CancellationToken ct = default)
+    /// <param name="settings">Session options; null = <see cref="OrtSessionSettings.Default"/> (runway-bench measures others).</param>
+    public static ResidentModel Load(ModelPack pack, long memoryBytes, int intraOpThreads = 0, Action<string>? warn = null, CancellationToken ct = default,
+        OrtSessionSettings? settings = null)
     {
         var started = Stopwatch.GetTimestamp();
         var problems = PackValidator.CheckFiles(pack, ct).ToList();
@@ -64,15 +70,10 @@ public sealed class ResidentModel : IDisposable
         if (problems.Count > 0) throw new ModelException(ModelErrorKind.Unusable, $"model pack '{pack.Id}' is not usable: {string.Join("; ", problems)}");
         ct.ThrowIfCancellationRequested();
 
-        using var options = new SessionOptions
-        {
-            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
-            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-            EnableCpuMemArena = true,
-            EnableMemoryPattern = true,
-        };
-        // 0 lets ONNX Runtime use one thread per physical core; the daemon caps it when renders run side by side.
-        if (intraOpThreads > 0) options.IntraOpNumThreads = intraOpThreads;
+        // 0 = automatic (one thread per logical processor; see OrtSessionSettings.AutoIntraOpThreads); runwayd's
+        // --model-threads sets it explicitly.
+        using var options = (intraOpThreads > 0 ? (settings ?? OrtSessionSettings.Default) with { IntraOpThreads = intraOpThreads }
+            : settings ?? OrtSessionSettings.Default).Create();
         var provider = ExecutionProviders.Configure(options, warn);
         InferenceSession session;
         try
@@ -128,8 +129,6 @@ public sealed class ResidentModel : IDisposable
     {
         foreach (var t in pack.Inputs.Concat(pack.Outputs).Where(t => TensorRoles.IsSpatial(t.Role) && t.ElementType != TensorElement.Float32))
             yield return $"tensor '{t.Name}' is {t.ElementType.ToString().ToLowerInvariant()}; this runtime feeds and reads float32 tensors only (int64 seeds and string prompts aside)";
-        foreach (var t in pack.Inputs.Where(t => t.Role is TensorRole.Points or TensorRole.Box))
-            yield return $"input '{t.Name}' ({t.Role.ToString().ToLowerInvariant()} prompt): this runtime does not feed point or box prompts yet, so {pack.Contract ?? "this"} packs cannot run here";
         var known = pack.Inputs.SelectMany(t => t.Shape).Where(d => d.IsDynamic).Select(d => d.Symbol!).ToHashSet(StringComparer.Ordinal);
         foreach (var t in pack.Outputs)
         {

@@ -138,6 +138,7 @@ Host::Host(HostOptions options) : options_(std::move(options)) {
     props_.setInt(kOfxImageEffectPropTemporalClipAccess, {1});
     props_.setInt(kOfxImageEffectPropSupportsMultipleClipDepths, {0});
     props_.setInt(kOfxImageEffectPropSupportsMultipleClipPARs, {0});
+    props_.setInt(kOfxImageEffectPropSupportsOverlays, {options_.overlays ? 1 : 0});
     props_.setString(kOfxImageEffectPropSupportedComponents,
                      {kOfxImageComponentRGBA, kOfxImageComponentRGB, kOfxImageComponentAlpha});
     props_.setString(kOfxImageEffectPropSupportedContexts, {kOfxImageEffectContextFilter, kOfxImageEffectContextGeneral});
@@ -158,6 +159,7 @@ const void* Host::fetchSuite(OfxPropertySetHandle, const char* name, int version
     if (n == kOfxMessageSuite && version == 1 && o.messageV1) return &kMessageV1;
     if (n == kOfxMessageSuite && version == 2 && o.messageV2)
         return o.messageV2NullPersistent ? &kMessageV2NoPersistent : &kMessageV2;
+    if (n == kOfxInteractSuite && version == 1 && o.overlays) return interactSuite();
     if (n == kOfxProgressSuite && version == 1) return &kProgressV1;
     if (n == kOfxProgressSuite && version == 2) return &kProgressV2;
     return nullptr;
@@ -192,5 +194,22 @@ Host& currentHost() {
 }
 
 void installHost(std::unique_ptr<Host> host) { gHost = std::move(host); }
+
+namespace {
+OfxStatus interactSwapBuffers(OfxInteractHandle handle) { return handle != nullptr ? kOfxStatOK : kOfxStatErrBadHandle; }
+OfxStatus interactRedraw(OfxInteractHandle handle) {
+    if (handle == nullptr) return kOfxStatErrBadHandle;
+    ++Interact::from(handle)->redraws;
+    return kOfxStatOK;
+}
+OfxStatus interactGetPropertySet(OfxInteractHandle handle, OfxPropertySetHandle* props) {
+    if (handle == nullptr || props == nullptr) return kOfxStatErrBadHandle;
+    *props = Interact::from(handle)->props.handle();
+    return kOfxStatOK;
+}
+const OfxInteractSuiteV1 kInteract{interactSwapBuffers, interactRedraw, interactGetPropertySet};
+} // namespace
+
+const OfxInteractSuiteV1* interactSuite() { return &kInteract; }
 
 } // namespace ofxhost

@@ -159,6 +159,8 @@ struct HostOptions {
     bool messageV2 = true;
     bool messageV2NullPersistent = false; // advertise v2 but leave setPersistentMessage NULL
     bool messageV1 = true;
+    bool overlays = true;      // OfxImageEffectPropSupportsOverlays and the interact suite
+    bool nativeHandles = true; // OfxParamPropHasHostOverlayHandle on Double2D params (Nuke: yes, Resolve: no)
 };
 
 /// The host object: its property set, the suites, and a record of what plugins did with them.
@@ -193,5 +195,18 @@ Host& currentHost();
 void installHost(std::unique_ptr<Host> host);
 
 const OfxImageEffectSuiteV1* imageEffectSuite();
+
+// ------------------------------------------------------------------------------------------ interacts
+
+/// An overlay interact instance as a host keeps it: its property set (effect instance, pixel scale, slaved params)
+/// and how often the plugin asked for a redraw.
+struct Interact {
+    PropertySet props;
+    std::atomic<int> redraws{0};
+    OfxInteractHandle handle() { return reinterpret_cast<OfxInteractHandle>(this); }
+    static Interact* from(OfxInteractHandle h) { return reinterpret_cast<Interact*>(h); }
+};
+
+const OfxInteractSuiteV1* interactSuite();
 
 } // namespace ofxhost

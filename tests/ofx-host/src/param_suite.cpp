@@ -74,8 +74,9 @@ OfxStatus paramDefine(OfxParamSetHandle set, const char* type, const char* name,
     p->props.setString(kOfxPropType, {kOfxTypeParameter});
     p->props.setString(kOfxPropName, {name});
     p->props.setString(kOfxParamPropType, {type});
-    // Like Nuke and Natron, this host can draw a native viewer handle for a 2D double.
-    if (p->type == kOfxParamTypeDouble2D) p->props.setInt(kOfxParamPropHasHostOverlayHandle, {1});
+    // Like Nuke and Natron, this host can draw a native viewer handle for a 2D double (unless a case plays Resolve).
+    if (p->type == kOfxParamTypeDouble2D && currentHost().options().nativeHandles)
+        p->props.setInt(kOfxParamPropHasHostOverlayHandle, {1});
     if (props != nullptr) *props = p->props.handle();
     ps->params.push_back(std::move(p));
     return kOfxStatOK;

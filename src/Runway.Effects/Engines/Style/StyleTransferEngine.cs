@@ -145,7 +145,7 @@ public sealed class StyleTransferEngine : IEffect
             var sigma = p.Double(StyleTransferDefinition.ParamTextureSize) * renderScale;
             TextureStylizer.Apply(output, texture, textureStrength, sigma, interactive, ct);
             notes?.Add(string.Create(CultureInfo.InvariantCulture,
-                $"texture: {texture}, strength {textureStrength:0.##}, tone-mapped {(interactive && TextureStylizer.UsesDomainTransformInDraft(texture) ? "float domain transform" : "8-bit OpenCV")}{(interactive ? $" at ≤{TextureStylizer.DraftMaxSide} px (draft)" : "")}"));
+                $"texture: {texture}, strength {textureStrength:0.##}, tone-mapped {(!interactive ? "float, full resolution (OpenCV's filter computed on float)" : TextureStylizer.UsesDomainTransformInDraft(texture) ? "float domain transform" : "8-bit OpenCV")}{(interactive ? $" at ≤{TextureStylizer.DraftMaxSide} px (draft)" : "")}"));
         }
 
         var keepColour = p.Boolean(StyleTransferDefinition.ParamPreserveColour);

@@ -1,0 +1,17 @@
+// overlay.h: the viewer overlay interact. It draws an effect's on-screen handles (effects.json "overlays": the fill
+// rectangle/ellipse, the rotoscope box and points) over the host's viewer and lets users drag them, so hosts that draw
+// no handles of their own for position params (e.g. DaVinci Resolve) still get direct manipulation.
+#pragma once
+
+#include "catalog.h"
+
+#include <ofx/ofx_api.h>
+
+namespace runway::ofx {
+
+/// Runs one interact action for `effect`. Drawing uses the host's OpenGL (looked up at run time, never linked); with
+/// no OpenGL in the process the overlay draws nothing and says so once in the log, but dragging still works.
+OfxStatus overlayAction(const EffectDef& effect, const char* action, OfxInteractHandle interact,
+                        OfxPropertySetHandle inArgs);
+
+} // namespace runway::ofx
