@@ -9,6 +9,8 @@
 #include <dlfcn.h>
 
 #include <algorithm>
+#include <array>
+#include <atomic>
 #include <cmath>
 #include <map>
 #include <mutex>
@@ -52,7 +54,9 @@ const Gl& gl() {
         resolveGl(g.vertex2d, "glVertex2d");
         resolveGl(g.color4f, "glColor4f");
         resolveGl(g.lineWidth, "glLineWidth");
-        if (!g.usable()) logLine("viewer overlay: no OpenGL in this process, so handles are not drawn (dragging still works)");
+        if (!g.usable())
+            logLine("viewer overlay: no OpenGL in this process and no draw context from the host, so handles are not "
+                    "drawn (dragging still works)");
         return g;
     }();
     return table;
@@ -179,75 +183,144 @@ Target hitTest(const std::vector<Shape>& shapes, Vec pen, Vec pixelScale) {
     return best;
 }
 
+// ------------------------------------------------------------------------------------------ canvases
+
+/// Where a draw action's lines go: the host's OFX 1.5 draw suite, or its OpenGL. Both take canonical coordinates
+/// (the interact's projection), so the shapes below are written once.
+class Canvas {
+public:
+    enum class Stroke { Segments, Loop }; // Segments: points pair up into separate lines; Loop: one closed line
+
+    virtual ~Canvas() = default;
+    virtual void colour(const OfxRGBAColourF& c) = 0;
+    virtual void lineWidth(float width) = 0;
+    virtual void lines(Stroke stroke, const OfxPointD* points, int count) = 0;
+};
+
+class GlCanvas final : public Canvas {
+public:
+    explicit GlCanvas(const Gl& g) : g_(g) {}
+    void colour(const OfxRGBAColourF& c) override { g_.color4f(c.r, c.g, c.b, c.a); }
+    void lineWidth(float width) override { g_.lineWidth(width); }
+    void lines(Stroke stroke, const OfxPointD* points, int count) override {
+        g_.begin(stroke == Stroke::Loop ? kGlLineLoop : kGlLines);
+        for (int i = 0; i < count; ++i) g_.vertex2d(points[i].x, points[i].y);
+        g_.end();
+    }
+
+private:
+    const Gl& g_;
+};
+
+/// The draw suite has no failure channel back to the user, so a host refusing calls is said once in the log.
+void noteDrawSuiteStatus(OfxStatus st) {
+    static std::atomic<bool> said{false};
+    if (st != kOfxStatOK && !said.exchange(true))
+        logLine("viewer overlay: the host's draw suite refused a call (status " + std::to_string(st) + ")");
+}
+
+class SuiteCanvas final : public Canvas {
+public:
+    SuiteCanvas(const OfxDrawSuiteV1& suite, OfxDrawContextHandle context) : suite_(suite), context_(context) {}
+    void colour(const OfxRGBAColourF& c) override { noteDrawSuiteStatus(suite_.setColour(context_, &c)); }
+    void lineWidth(float width) override { noteDrawSuiteStatus(suite_.setLineWidth(context_, width)); }
+    void lines(Stroke stroke, const OfxPointD* points, int count) override {
+        // Always line primitives: the standard leaves open whether its Rectangle and Ellipse primitives are
+        // filled, and an outline must never hide the picture under it.
+        const OfxDrawPrimitive primitive = stroke == Stroke::Loop ? kOfxDrawPrimitiveLineLoop : kOfxDrawPrimitiveLines;
+        noteDrawSuiteStatus(suite_.draw(context_, primitive, points, count));
+    }
+
+private:
+    const OfxDrawSuiteV1& suite_;
+    OfxDrawContextHandle context_;
+};
+
+/// The host's draw suite when it can draw lines; NULL otherwise.
+const OfxDrawSuiteV1* drawSuite() {
+    const OfxDrawSuiteV1* s = suites().draw;
+    return s != nullptr && s->setColour != nullptr && s->setLineWidth != nullptr && s->draw != nullptr ? s : nullptr;
+}
+
 // ------------------------------------------------------------------------------------------ drawing
 
-void colourFor(const Gl& g, OverlayRole role, bool active) {
-    if (active) return g.color4f(1.0f, 0.8f, 0.2f, 1.0f);
+constexpr OfxRGBAColourF kActive{1.0f, 0.8f, 0.2f, 1.0f};
+constexpr OfxRGBAColourF kInclude{0.35f, 0.95f, 0.35f, 1.0f};
+constexpr OfxRGBAColourF kExclude{1.0f, 0.35f, 0.35f, 1.0f};
+constexpr OfxRGBAColourF kNeutral{0.9f, 0.9f, 0.9f, 1.0f};
+constexpr OfxRGBAColourF kShadow{0.0f, 0.0f, 0.0f, 0.6f};
+
+OfxRGBAColourF colourFor(OverlayRole role, bool active) {
+    if (active) return kActive;
     switch (role) {
-    case OverlayRole::Include: return g.color4f(0.35f, 0.95f, 0.35f, 1.0f);
-    case OverlayRole::Exclude: return g.color4f(1.0f, 0.35f, 0.35f, 1.0f);
+    case OverlayRole::Include: return kInclude;
+    case OverlayRole::Exclude: return kExclude;
     case OverlayRole::Neutral: break;
     }
-    g.color4f(0.9f, 0.9f, 0.9f, 1.0f);
+    return kNeutral;
 }
 
-void knob(const Gl& g, Vec at, Vec px) {
-    g.begin(kGlLineLoop);
-    g.vertex2d(at.x - kKnobHalf * px.x, at.y - kKnobHalf * px.y);
-    g.vertex2d(at.x + kKnobHalf * px.x, at.y - kKnobHalf * px.y);
-    g.vertex2d(at.x + kKnobHalf * px.x, at.y + kKnobHalf * px.y);
-    g.vertex2d(at.x - kKnobHalf * px.x, at.y + kKnobHalf * px.y);
-    g.end();
+void knob(Canvas& c, Vec at, Vec px) {
+    const double hx = kKnobHalf * px.x, hy = kKnobHalf * px.y;
+    const OfxPointD square[4] = {
+        {at.x - hx, at.y - hy}, {at.x + hx, at.y - hy}, {at.x + hx, at.y + hy}, {at.x - hx, at.y + hy}};
+    c.lines(Canvas::Stroke::Loop, square, 4);
 }
 
-void cross(const Gl& g, Vec at, Vec px) {
-    g.begin(kGlLines);
-    g.vertex2d(at.x - kCrossHalf * px.x, at.y);
-    g.vertex2d(at.x + kCrossHalf * px.x, at.y);
-    g.vertex2d(at.x, at.y - kCrossHalf * px.y);
-    g.vertex2d(at.x, at.y + kCrossHalf * px.y);
-    g.end();
+void cross(Canvas& c, Vec at, Vec px) {
+    const double hx = kCrossHalf * px.x, hy = kCrossHalf * px.y;
+    const OfxPointD arms[4] = {{at.x - hx, at.y}, {at.x + hx, at.y}, {at.x, at.y - hy}, {at.x, at.y + hy}};
+    c.lines(Canvas::Stroke::Segments, arms, 4);
 }
 
-void outline(const Gl& g, const Shape& s) {
-    g.begin(kGlLineLoop);
+void outline(Canvas& c, const Shape& s) {
     if (s.def->shape == OverlayShape::Rectangle) {
         // Counter-clockwise from the bottom-left corner.
+        OfxPointD box[4];
+        int n = 0;
         for (int k : {0, 1, 3, 2}) {
-            const Vec c = corner(s.centre, s.extent, k);
-            g.vertex2d(c.x, c.y);
+            const Vec v = corner(s.centre, s.extent, k);
+            box[n++] = {v.x, v.y};
         }
-    } else {
-        for (int i = 0; i < kEllipseSegments; ++i) {
-            const double a = 2.0 * 3.14159265358979323846 * i / kEllipseSegments;
-            g.vertex2d(s.centre.x + 0.5 * s.extent.x * std::cos(a), s.centre.y + 0.5 * s.extent.y * std::sin(a));
-        }
+        c.lines(Canvas::Stroke::Loop, box, 4);
+        return;
     }
-    g.end();
+    std::array<OfxPointD, kEllipseSegments> ring;
+    for (int i = 0; i < kEllipseSegments; ++i) {
+        const double a = 2.0 * 3.14159265358979323846 * i / kEllipseSegments;
+        ring[static_cast<size_t>(i)] = {s.centre.x + 0.5 * s.extent.x * std::cos(a),
+                                        s.centre.y + 0.5 * s.extent.y * std::sin(a)};
+    }
+    c.lines(Canvas::Stroke::Loop, ring.data(), kEllipseSegments);
 }
 
 // One pass of every visible shape; `shadow` offsets everything by one screen pixel in black so handles read on any picture.
-void drawPass(const Gl& g, const std::vector<Shape>& shapes, const DragState& state, Vec px, bool shadow) {
+void drawPass(Canvas& c, const std::vector<Shape>& shapes, const DragState& state, Vec px, bool shadow) {
     for (size_t i = 0; i < shapes.size(); ++i) {
         Shape s = shapes[i];
         if (s.def == nullptr) continue;
         if (shadow) {
             s.centre.x += px.x;
             s.centre.y -= px.y;
-            g.color4f(0.0f, 0.0f, 0.0f, 0.6f);
         }
         const int index = static_cast<int>(i);
         const bool active = state.drag.handle == index || state.hover.handle == index;
-        if (!shadow) colourFor(g, s.def->role, active);
+        c.colour(shadow ? kShadow : colourFor(s.def->role, active));
         if (s.def->shape != OverlayShape::Point) {
-            outline(g, s);
-            for (int k = 0; k < 4; ++k) knob(g, corner(s.centre, s.extent, k), px);
+            outline(c, s);
+            for (int k = 0; k < 4; ++k) knob(c, corner(s.centre, s.extent, k), px);
         }
         if (!hostDrawsPositionHandles()) {
-            cross(g, s.centre, px);
-            if (s.def->shape == OverlayShape::Point) knob(g, s.centre, px);
+            cross(c, s.centre, px);
+            if (s.def->shape == OverlayShape::Point) knob(c, s.centre, px);
         }
     }
+}
+
+void paint(Canvas& c, const std::vector<Shape>& shapes, const DragState& state, Vec px) {
+    c.lineWidth(1.5f);
+    drawPass(c, shapes, state, px, true);
+    drawPass(c, shapes, state, px, false);
 }
 
 // ------------------------------------------------------------------------------------------ actions
@@ -257,6 +330,7 @@ struct Context {
     OfxTime time = 0;
     Vec pixelScale{1, 1};
     Vec pen;
+    OfxDrawContextHandle drawContext = nullptr; // draw action only, and only from OFX 1.5 hosts with a draw suite
 };
 
 Context contextOf(OfxPropertySetHandle inArgs) {
@@ -270,6 +344,7 @@ Context contextOf(OfxPropertySetHandle inArgs) {
         c.pixelScale = {(*scale)[0] > 0 ? (*scale)[0] : 1.0, (*scale)[1] > 0 ? (*scale)[1] : 1.0};
     }
     if (const auto pen = args.getDoubles(kOfxInteractPropPenPosition, 2)) c.pen = {(*pen)[0], (*pen)[1]};
+    c.drawContext = static_cast<OfxDrawContextHandle>(args.getPointer(kOfxInteractPropDrawContext).value_or(nullptr));
     return c;
 }
 
@@ -308,17 +383,24 @@ void slaveToParams(const EffectDef& effect, OfxInteractHandle interact) {
 }
 
 OfxStatus draw(const EffectDef& effect, OfxInteractHandle interact, const Context& c) {
-    const Gl& g = gl();
-    if (!g.usable() || c.effect == nullptr) return kOfxStatReplyDefault;
+    if (c.effect == nullptr) return kOfxStatReplyDefault;
+    // The host's draw suite wins when it hands us a context to draw into: it also works in viewers that are not
+    // OpenGL. A host with the suite but no context in this call still expects OpenGL, so that stays the fallback.
+    const OfxDrawSuiteV1* suite = c.drawContext != nullptr ? drawSuite() : nullptr;
+    if (suite == nullptr && !gl().usable()) return kOfxStatReplyDefault;
     const auto shapes = visibleShapes(effect, instanceOf(c.effect), c.time);
     DragState state;
     {
         std::lock_guard<std::mutex> lock(gStatesMutex);
         state = gStates[interact];
     }
-    g.lineWidth(1.5f);
-    drawPass(g, shapes, state, c.pixelScale, true);
-    drawPass(g, shapes, state, c.pixelScale, false);
+    if (suite != nullptr) {
+        SuiteCanvas canvas(*suite, c.drawContext);
+        paint(canvas, shapes, state, c.pixelScale);
+    } else {
+        GlCanvas canvas(gl());
+        paint(canvas, shapes, state, c.pixelScale);
+    }
     return kOfxStatOK;
 }
 

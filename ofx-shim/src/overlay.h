@@ -9,8 +9,9 @@
 
 namespace runway::ofx {
 
-/// Runs one interact action for `effect`. Drawing uses the host's OpenGL (looked up at run time, never linked); with
-/// no OpenGL in the process the overlay draws nothing and says so once in the log, but dragging still works.
+/// Runs one interact action for `effect`. Drawing goes through the host's OFX 1.5 draw suite when the host offers it
+/// and passes a draw context with the draw action; otherwise through the host's OpenGL (looked up at run time, never
+/// linked). With neither, the overlay draws nothing and says so once in the log, but dragging still works.
 OfxStatus overlayAction(const EffectDef& effect, const char* action, OfxInteractHandle interact,
                         OfxPropertySetHandle inArgs);
 

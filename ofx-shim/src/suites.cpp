@@ -35,6 +35,7 @@ bool loadSuites() {
     gSuites.messageV2 = fetch<OfxMessageSuiteV2>(kOfxMessageSuite, 2);
     gSuites.messageV1 = fetch<OfxMessageSuiteV1>(kOfxMessageSuite, 1);
     gSuites.interact = fetch<OfxInteractSuiteV1>(kOfxInteractSuite, 1);
+    gSuites.draw = fetch<OfxDrawSuiteV1>(kOfxDrawSuite, 1);
     if (gSuites.property != nullptr && gHost != nullptr) {
         Props host(gHost->host);
         gSuites.overlays = host.getInt(kOfxImageEffectPropSupportsOverlays).value_or(0) != 0;

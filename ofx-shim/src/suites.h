@@ -20,6 +20,7 @@ struct Suites {
     const OfxMessageSuiteV1* messageV1 = nullptr;       // optional
     const OfxMessageSuiteV2* messageV2 = nullptr;       // optional; setPersistentMessage may still be NULL
     const OfxInteractSuiteV1* interact = nullptr;       // optional; only redraw requests and slaving need it
+    const OfxDrawSuiteV1* draw = nullptr;               // optional (OFX 1.5); overlays draw through it, not OpenGL
     bool overlays = false; // the host shows effect overlay interacts (OfxImageEffectPropSupportsOverlays)
 };
 

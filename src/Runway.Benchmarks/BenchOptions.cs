@@ -31,6 +31,12 @@ public sealed record BenchOptions(bool Json, bool Quick, string? NativeLibrary, 
                       with 1, 2 and 4 clients, the daemon's share of a frame beyond InferenceSession.Run, and ONNX Runtime
                       session options (threads, spinning, memory arena/pattern, graph optimisation) measured in process.
                       --threads: only ONNX Runtime's own thread choice against one thread per logical processor.
+
+                    runway-bench --batching [--pack DIR] [--clients N] [--frames F] [--rounds R] [--quick] [--json] [--daemon PATH]
+                      One pack (default: the tiled batch-blur fixture as a style-transfer pack) served by two private runwayds,
+                      with maxBatch 1 and with its maxBatch (or 4), to N concurrent clients (default 4) rendering F frames each
+                      (512x512 float, 256x256 with --quick); rounds alternate between the two. Prints frames/s, the daemon's CPU
+                      time per frame and the batching counters of Daemon.Stats per round, and the batched/unbatched ratio.
                     """);
                 Environment.Exit(0);
             }

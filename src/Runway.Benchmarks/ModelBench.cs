@@ -27,6 +27,15 @@ public sealed record ColdWarm(double LoadMillis, double SessionMillis, double Wa
     /// <summary>Median time inside the effect (the daemon's frame decode/encode excluded) of the warm frames.</summary>
     public double WarmEngineMillis { get; init; } = double.NaN;
 
+    /// <summary>Median runwayd process CPU time (all threads, decode to encode) of the warm frames.</summary>
+    public double WarmDaemonCpuMillis { get; init; } = double.NaN;
+
+    /// <summary>Median managed MiB runwayd allocated per warm frame (decode to encode).</summary>
+    public double WarmDaemonAllocatedMiB { get; init; } = double.NaN;
+
+    /// <summary>Garbage collections runwayd ran over all the warm frames.</summary>
+    public int WarmDaemonGcs { get; init; }
+
     /// <summary>Cold first-frame latency: load (session + warm-up) and the first frame.</summary>
     public double ColdMillis => LoadMillis + FirstFrameMillis;
 
@@ -54,6 +63,19 @@ public sealed record OrtSetting(string Setting, double SessionMillis, double War
 /// <summary>One pre/post-processing stage of a whole-frame run, measured in process (median wall and process CPU time).</summary>
 public sealed record PrePostStage(string Stage, double Millis, double CpuMillis);
 
+/// <summary>
+/// One step of a warm frame, median milliseconds in runwayd and in the same effect rendered in process, with the process
+/// CPU time (all threads) each process spent meanwhile (NaN: not there or not measured).
+/// </summary>
+public sealed record StageTime(string Stage, double DaemonMillis, double InProcessMillis)
+{
+    /// <summary>runwayd's process CPU time during the step (median).</summary>
+    public double DaemonCpuMillis { get; init; } = double.NaN;
+
+    /// <summary>The bench process's CPU time during the step in process (median).</summary>
+    public double InProcessCpuMillis { get; init; } = double.NaN;
+}
+
 /// <summary>Everything <c>runway-bench --models</c> measured.</summary>
 public sealed record ModelBenchReport(string PackId, string PackPath, string Engine, string Frame, ColdWarm ColdWarm,
     IReadOnlyList<Concurrency> Concurrency, IReadOnlyList<OrtSetting> Tuning, double? OptimisedGraphSessionMillis,
@@ -61,6 +83,12 @@ public sealed record ModelBenchReport(string PackId, string PackPath, string Eng
 {
     /// <summary>Where the daemon's time around the model goes at this frame size (encode, decode, matte finishing).</summary>
     public IReadOnlyList<PrePostStage> PrePost { get; init; } = [];
+
+    /// <summary>A warm frame step by step (RenderInfo stages), in runwayd and in process.</summary>
+    public IReadOnlyList<StageTime> Stages { get; init; } = [];
+
+    /// <summary>Median managed MiB allocated per render of the effect in process (inference included).</summary>
+    public double InProcessAllocatedMiB { get; init; } = double.NaN;
 
     /// <summary>Prints the tables.</summary>
     public void Print()
@@ -73,6 +101,16 @@ public sealed record ModelBenchReport(string PackId, string PackPath, string Eng
         cold.AddRow($"{c.LoadMillis:F0}", $"{c.SessionMillis:F0}", $"{c.WarmupMillis:F0}", $"{c.FirstFrameMillis:F0}", $"{c.ColdMillis:F0}",
             $"{c.WarmMillis:F0}", $"{c.WarmInferenceMillis:F0}", $"{c.WarmEngineMillis:F0}", $"{c.WarmDaemonMillis:F0}", $"{c.Ratio:F2}×", $"{c.OverheadShare:P1}");
         AnsiConsole.Write(cold);
+        if (Stages.Count > 0)
+        {
+            var steps = new Table().Title($"a warm frame step by step (median ms). runwayd per frame, decode to encode: process CPU {c.WarmDaemonCpuMillis:F0} ms, " +
+                    $"{c.WarmDaemonAllocatedMiB:F1} MiB allocated, {c.WarmDaemonGcs} GCs over {c.WarmFrames} frames; in process: {InProcessAllocatedMiB:F1} MiB allocated per render")
+                .AddColumns("step", "in runwayd", "(process CPU)", "same effect in process", "(process CPU)");
+            static string Ms(double v) => double.IsNaN(v) ? "-" : $"{v:F1}";
+            foreach (var st in Stages)
+                steps.AddRow(Markup.Escape(st.Stage), Ms(st.DaemonMillis), Ms(st.DaemonCpuMillis), Ms(st.InProcessMillis), Ms(st.InProcessCpuMillis));
+            AnsiConsole.Write(steps);
+        }
         var conc = new Table().Title("concurrent clients (own connection and arena each)").AddColumns("clients", "frames", "wall ms", "frames/s",
             "median frame ms", "median inference ms");
         foreach (var k in Concurrency)
@@ -98,7 +136,7 @@ public sealed record ModelBenchReport(string PackId, string PackPath, string Eng
 }
 
 /// <summary>
-/// <c>runway-bench --models [--pack DIR] [--quick] [--json] [--no-tuning] [--threads]</c>: a real model pack served by a private
+/// <c>runway-bench --models [--pack DIR] [--quick] [--json] [--no-tuning] [--no-concurrency] [--threads]</c>: a real model pack served by a private
 /// runwayd at 1080p float RGBA over shared memory. (a) cold first-frame latency (Models.Load + first frame) against warm
 /// frames, (b) frames/s with 1, 2 and 4 clients, (c) the daemon's share of a frame beyond InferenceSession.Run, and
 /// (d) ONNX Runtime session options measured in process.
@@ -134,7 +172,7 @@ public static class ModelBench
                 SocketPath = socket, DaemonPath = daemonPath, ConnectTimeout = TimeSpan.FromSeconds(60),
             };
             var report = await MeasureAsync(() => new RunwayClient(options), pack, quick, tuning: !args.Contains("--no-tuning"), CancellationToken.None,
-                progress: args.Contains("--json") ? null : m => Console.Error.WriteLine(m));
+                progress: args.Contains("--json") ? null : m => Console.Error.WriteLine(m), concurrent: !args.Contains("--no-concurrency"));
             if (args.Contains("--json"))
                 Console.WriteLine(JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase }));
             else
@@ -155,7 +193,7 @@ public static class ModelBench
     /// 1080p unless <paramref name="width"/> × <paramref name="height"/> say otherwise (tests use small ones).
     /// </summary>
     public static async Task<ModelBenchReport> MeasureAsync(Func<RunwayClient> newClient, ModelPack pack, bool quick, bool tuning, CancellationToken ct,
-        int width = Width, int height = Height, Action<string>? progress = null)
+        int width = Width, int height = Height, Action<string>? progress = null, bool concurrent = true)
     {
         var warmFrames = quick ? 3 : 7;
         var framesPerClient = quick ? 2 : 4;
@@ -177,20 +215,33 @@ public static class ModelBench
         for (var i = 0; i < warmFrames; i++) warm.Add(await first.RenderAsync(request with { Time = i + 1 }, View(source), null, View(output), ct));
         var coldWarm = new ColdWarm(loadMillis, info.LoadMillis, info.WarmupMillis, firstFrame.Elapsed.TotalMilliseconds,
             Median(warm.Select(r => r.Elapsed.TotalMilliseconds)), Median(warm.Select(r => r.Info.InferenceMillis)),
-            Median(warm.Select(r => r.Info.DaemonMillis)), warmFrames) { WarmEngineMillis = Median(warm.Select(r => r.Info.EngineMillis)) };
+            Median(warm.Select(r => r.Info.DaemonMillis)), warmFrames)
+        {
+            WarmEngineMillis = Median(warm.Select(r => r.Info.EngineMillis)), WarmDaemonCpuMillis = Median(warm.Select(r => r.Info.DaemonCpuMillis)),
+            WarmDaemonAllocatedMiB = Median(warm.Select(r => r.Info.DaemonAllocatedBytes / 1048576.0)), WarmDaemonGcs = warm.Sum(r => (int)r.Info.DaemonGcs),
+        };
         progress?.Invoke($"cold/warm: {coldWarm}");
+        var daemonStages = MedianStages(warm.Select(DaemonSteps).ToList());
+        foreach (var st in daemonStages) progress?.Invoke($"runwayd step: {st.Name} {st.Millis:F1} ms (process CPU {st.CpuMillis:F1} ms)");
 
         // (b) 1, 2 and 4 clients at once, each its own connection and arena (registered by its first render, timed too).
         var concurrency = new List<Concurrency>();
-        foreach (var clients in new[] { 1, 2, 4 })
+        foreach (var clients in concurrent ? new[] { 1, 2, 4 } : [])
         {
             concurrency.Add(await ConcurrentAsync(newClient, request, clients, framesPerClient, width, height, ct));
             progress?.Invoke($"clients: {concurrency[^1]} = {concurrency[^1].FramesPerSecond:F3} frames/s");
         }
 
         // (c) Where the time around the model goes, in process with the pack's own declarations (no session needed).
-        var prePost = MeasurePrePost(pack, quick ? 3 : 7, width, height, ct);
+        var (prePost, inProcessStages, inProcessAllocated) = MeasurePrePost(pack, quick ? 3 : 7, width, height, ct);
         foreach (var st in prePost) progress?.Invoke($"pre/post: {st}");
+        var stages = daemonStages.Select(d => new StageTime(d.Name, d.Millis, Lookup(inProcessStages, d.Name).Millis)
+            {
+                DaemonCpuMillis = d.CpuMillis, InProcessCpuMillis = Lookup(inProcessStages, d.Name).CpuMillis,
+            })
+            .Concat(inProcessStages.Where(i => daemonStages.All(d => d.Name != i.Name))
+                .Select(i => new StageTime(i.Name, double.NaN, i.Millis) { InProcessCpuMillis = i.CpuMillis }))
+            .ToList();
 
         // (d) Session options, in process, while the daemon idles.
         var table = new List<OrtSetting>();
@@ -215,15 +266,44 @@ public static class ModelBench
                 $"({coldWarm.WarmMillis:F0} − {coldWarm.WarmInferenceMillis:F0}) / {coldWarm.WarmMillis:F0} ms = {coldWarm.OverheadShare:P1}"),
         };
         return new ModelBenchReport(pack.Id, pack.Directory, firstFrame.Info.Engine, $"{width}x{height} RGBA float, shared memory", coldWarm,
-            concurrency, table, optimised, LoadAverage(), targets) { PrePost = prePost };
+            concurrency, table, optimised, LoadAverage(), targets) { PrePost = prePost, Stages = stages, InProcessAllocatedMiB = inProcessAllocated };
     }
+
+    /// <summary>Stage name of the time the client waited beyond the daemon's own steps (gRPC, socket, client code).</summary>
+    public const string StageTransport = "client: transport and gRPC (client-observed − daemon steps)";
+
+    /// <summary>Stage name of the daemon's decode-to-encode time that no named step covers.</summary>
+    public const string StageUnaccounted = "unaccounted (decode-to-encode time outside named steps)";
+
+    /// <summary>One warm frame's steps as RenderInfo reports them, with transport and the unaccounted rest made explicit.</summary>
+    private static List<StageTiming> DaemonSteps(RenderResult r)
+    {
+        var steps = r.Info.Stages.Select(s => new StageTiming(s.Name, s.Millis, s.CpuMillis)).ToList();
+        // "daemon:" steps come before the decode, so outside DaemonMillis; every other step is inside it.
+        var before = steps.Where(s => s.Name.StartsWith("daemon:", StringComparison.Ordinal)).Sum(s => s.Millis);
+        var inside = steps.Where(s => !s.Name.StartsWith("daemon:", StringComparison.Ordinal)).Sum(s => s.Millis);
+        steps.Add(new StageTiming(StageUnaccounted, r.Info.DaemonMillis - inside, double.NaN));
+        steps.Add(new StageTiming(StageTransport, r.Elapsed.TotalMilliseconds - r.Info.DaemonMillis - before, double.NaN));
+        return steps;
+    }
+
+    /// <summary>Per step name (first-seen order), the medians over frames of that step's time and CPU (0 in a frame without it).</summary>
+    private static List<StageTiming> MedianStages(IReadOnlyList<IReadOnlyList<StageTiming>> frames)
+    {
+        var names = frames.SelectMany(f => f.Select(s => s.Name)).Distinct(StringComparer.Ordinal).ToList();
+        return names.Select(n => new StageTiming(n, Median(frames.Select(f => f.Where(s => s.Name == n).Sum(s => s.Millis))),
+            Median(frames.Select(f => f.Where(s => s.Name == n).Sum(s => s.CpuMillis))))).ToList();
+    }
+
+    private static StageTiming Lookup(IReadOnlyList<StageTiming> stages, string name) =>
+        stages.FirstOrDefault(s => s.Name == name) is { Name: not null } found ? found : new StageTiming(name, double.NaN, double.NaN);
 
     /// <summary>
     /// Times the stages a whole-frame run spends outside InferenceSession.Run: encoding the frame into the image input,
     /// decoding the first picture output back to the frame, and, for rotoscope packs, the matte finishing the effect
     /// applies with its default params (edge refine radius 4, no colour re-fit).
     /// </summary>
-    private static List<PrePostStage> MeasurePrePost(ModelPack pack, int runs, int width, int height, CancellationToken ct)
+    private static (List<PrePostStage> Stages, List<StageTiming> EffectSteps, double AllocatedMiB) MeasurePrePost(ModelPack pack, int runs, int width, int height, CancellationToken ct)
     {
         var image = pack.Inputs.First(t => t.Role == TensorRole.Image);
         var output = pack.Outputs.FirstOrDefault(t => t.Role == TensorRole.Alpha) ?? pack.Outputs.First(t => t.Role == TensorRole.Image);
@@ -260,8 +340,9 @@ public static class ModelBench
             stages.Add(Time($"matte finishing (edge radius {settings.EdgeRadius}, working side ≤ {settings.MaxWorkingSide})", runs,
                 () => Runway.Effects.Engines.Rotoscope.MatteRefiner.Refine(source, probability, width, height, settings, matte, ct)));
         }
-        stages.Add(EffectOutsideInference(pack, source, runs, ct));
-        return stages;
+        var (outside, steps, allocated) = EffectOutsideInference(pack, source, runs, ct);
+        stages.Add(outside);
+        return (stages, steps, allocated);
     }
 
     /// <summary>
@@ -269,7 +350,7 @@ public static class ModelBench
     /// the time inside InferenceSession.Run: everything the effect adds around the model, without transport and the
     /// daemon's frame decode/encode. CPU is the process CPU time of the whole render (inference included).
     /// </summary>
-    private static PrePostStage EffectOutsideInference(ModelPack pack, FloatImage source, int runs, CancellationToken ct)
+    private static (PrePostStage Outside, List<StageTiming> Steps, double AllocatedMiB) EffectOutsideInference(ModelPack pack, FloatImage source, int runs, CancellationToken ct)
     {
         var dir = Directory.CreateTempSubdirectory("runway-mbench-fx-");
         try
@@ -282,26 +363,33 @@ public static class ModelBench
             using var output = new FloatImage(source.Width, source.Height);
             var outside = new double[runs];
             var cpu = new double[runs];
+            var steps = new List<IReadOnlyList<StageTiming>>();
+            var allocated = new double[runs];
             using var process = Process.GetCurrentProcess();
             for (var i = 0; i <= runs; i++)
             {
                 process.Refresh();
                 var cpuBefore = process.TotalProcessorTime;
+                var allocatedBefore = GC.GetTotalAllocatedBytes();
                 var started = Stopwatch.GetTimestamp();
                 double inference;
+                IReadOnlyList<StageTiming> frameSteps;
                 using (var scope = InferenceClock.Measure())
                 {
                     effect.Render(new Runway.Effects.EffectFrame(source, null, output, p, i, 1, false, "model-bench-fx"), ct);
                     inference = scope.Milliseconds;
+                    frameSteps = scope.Stages;
                 }
                 var wall = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
                 process.Refresh();
                 // The first render is not timed (first use of the effect's buffers).
                 if (i == 0) continue;
+                allocated[i - 1] = (GC.GetTotalAllocatedBytes() - allocatedBefore) / 1048576.0;
+                steps.Add([.. frameSteps, new StageTiming(StageUnaccounted, wall - frameSteps.Sum(s => s.Millis), double.NaN)]);
                 outside[i - 1] = wall - inference;
                 cpu[i - 1] = (process.TotalProcessorTime - cpuBefore).TotalMilliseconds;
             }
-            return new PrePostStage("whole effect render in process, minus inference (CPU: whole render)", Median(outside), Median(cpu));
+            return (new PrePostStage("whole effect render in process, minus inference (CPU: whole render)", Median(outside), Median(cpu)), MedianStages(steps), Median(allocated));
         }
         finally
         {

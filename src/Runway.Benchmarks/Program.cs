@@ -7,6 +7,7 @@ if (args.Contains("--style")) return StyleTransferBench.Run(args.Contains("--qui
 if (args.Contains("--generative-fill")) return GenerativeFillBench.Run(args.Contains("--quick"), args.Contains("--json"));
 if (args.Contains("--extend-shot")) return ExtendShotBench.Run(args.Contains("--quick"), args.Contains("--json"));
 if (args.Contains("--rotoscope")) return RotoscopeBench.Run(args.Contains("--quick"), args.Contains("--json"));
+if (args.Contains("--batching")) return await BatchBench.RunAsync(args);
 if (args.Contains("--models") && !args.Contains("--help") && !args.Contains("-h")) return await ModelBench.RunAsync(args);
 var options = BenchOptions.Parse(args);
 var report = await TransportBench.RunAsync(options);

@@ -17,7 +17,9 @@ namespace Runway.Benchmarks;
 /// </summary>
 /// <remarks>Before the style follow-up (quiet machine, its author's figures): final 7226 ms, final + stabilisation
 /// 14762 ms, draft 705 ms. Before the float final textures (2026-11-24, quiet machine): final 7.8 s. The per-texture
-/// rows compare the float filters with the OpenCV ones in the same run (CPU time is the fair figure on a busy machine).</remarks>
+/// rows compare the float filters with the OpenCV ones in the same run (CPU time is the fair figure on a busy machine).
+/// Before the draft's stabilisation moved to reduced copies (2026-11-24): draft + stabilisation, previous cached, 164
+/// and 148 ms on a quiet machine, 305–335 ms CPU per frame at load 25–35.</remarks>
 public static class StyleTransferBench
 {
     /// <summary>Figures for one configuration.</summary>

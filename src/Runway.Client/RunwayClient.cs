@@ -113,7 +113,7 @@ public sealed class RunwayClient : IAsyncDisposable, IDisposable
     public async Task<bool> ShutdownAsync(bool cancelInFlight = false, CancellationToken ct = default)
     {
         using var scope = Enter(null, ct, out var token, out var timeout);
-        using var connection = new DaemonConnection(SocketPath, Options.ConnectTimeout);
+        using var connection = new DaemonConnection(SocketPath, Options.ConnectTimeout, Options.EffectiveIdentity);
         try
         {
             await connection.HandshakeAsync(Options.ClientName, DateTime.UtcNow + Options.ConnectTimeout, token).ConfigureAwait(false);
@@ -671,7 +671,7 @@ public sealed class RunwayClient : IAsyncDisposable, IDisposable
     /// <summary>Opens and handshakes a connection; null when no daemon answers (yet).</summary>
     private async Task<DaemonConnection?> TryOpenAsync(TimeSpan limit, bool checkHealth, CancellationToken ct)
     {
-        var connection = new DaemonConnection(SocketPath, Options.ConnectTimeout);
+        var connection = new DaemonConnection(SocketPath, Options.ConnectTimeout, Options.EffectiveIdentity);
         try
         {
             var deadline = DateTime.UtcNow + limit;

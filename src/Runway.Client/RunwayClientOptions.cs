@@ -18,6 +18,36 @@ public sealed record RunwayClientOptions
     /// <summary>Shown in daemon logs, e.g. "ofx:DaVinci Resolve" or "runway-cli".</summary>
     public string ClientName { get; init; } = "runway-client";
 
+    /// <summary>
+    /// Who this client is to the daemon's render scheduler, sent on every call as the <c>runway-client</c> header: every
+    /// client (and connection) with the same identity shares one turn among waiting clients. Null = this process:
+    /// <see cref="ClientName"/> plus the process id, so several clients or connections in one host take one turn
+    /// together while two hosts each get their own. Non-ASCII characters are sent as '?', and at most
+    /// <see cref="MaxIdentityLength"/> characters.
+    /// </summary>
+    public string? ClientIdentity { get; init; }
+
+    /// <summary>Longest identity sent; longer ones are cut.</summary>
+    public const int MaxIdentityLength = 200;
+
+    /// <summary>The identity actually sent: <see cref="ClientIdentity"/> or the process default, as printable ASCII.</summary>
+    public string EffectiveIdentity
+    {
+        get
+        {
+            var raw = string.IsNullOrWhiteSpace(ClientIdentity)
+                ? $"{ClientName} pid {Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)}"
+                : ClientIdentity;
+            // HTTP/2 header values must be ASCII; a host name with other characters must not break every call.
+            var chars = raw.Length > MaxIdentityLength ? raw[..MaxIdentityLength].ToCharArray() : raw.ToCharArray();
+            for (var i = 0; i < chars.Length; i++)
+            {
+                if (chars[i] is < ' ' or > '~') chars[i] = '?';
+            }
+            return new string(chars);
+        }
+    }
+
     /// <summary>Start the daemon when its socket does not answer.</summary>
     public bool AutoStart { get; init; } = true;
 
@@ -50,7 +80,7 @@ public sealed record RunwayClientOptions
 
     /// <summary>
     /// Reads overrides from the environment: RUNWAY_SOCKET, RUNWAY_DAEMON_PATH, RUNWAY_TRANSPORT (shm|inline),
-    /// RUNWAY_ARENA_CAP_MB, RUNWAY_START_TIMEOUT_MS, RUNWAY_NO_AUTOSTART=1.
+    /// RUNWAY_ARENA_CAP_MB, RUNWAY_START_TIMEOUT_MS, RUNWAY_NO_AUTOSTART=1, RUNWAY_CLIENT_IDENTITY (the scheduler identity).
     /// </summary>
     public static RunwayClientOptions FromEnvironment(string clientName)
     {
@@ -62,6 +92,8 @@ public sealed record RunwayClientOptions
             options = options with { ArenaCapBytes = capMb << 20 };
         if (int.TryParse(Environment.GetEnvironmentVariable("RUNWAY_START_TIMEOUT_MS"), out var startMs) && startMs > 0)
             options = options with { StartTimeout = TimeSpan.FromMilliseconds(startMs) };
+        if (Environment.GetEnvironmentVariable("RUNWAY_CLIENT_IDENTITY") is { Length: > 0 } identity)
+            options = options with { ClientIdentity = identity };
         if (Environment.GetEnvironmentVariable("RUNWAY_NO_AUTOSTART") == "1")
             options = options with { AutoStart = false };
         return options;

@@ -56,6 +56,20 @@ public static class ColorSpaces
                 0.0259040371 * l + 0.7827717662 * m - 0.8086757660 * s);
     }
 
+    /// <summary>sRGB code values → Oklab as an <see cref="Rgb"/> triple (L, a, b); negative and above-1 values keep their sign.</summary>
+    public static Rgb SrgbToOklab(Rgb c)
+    {
+        var (l, a, b) = LinearToOklab(SrgbToLinear(c.R), SrgbToLinear(c.G), SrgbToLinear(c.B));
+        return new Rgb((float)l, (float)a, (float)b);
+    }
+
+    /// <summary>Oklab (L, a, b as an <see cref="Rgb"/> triple) → sRGB code values, unclipped: the inverse of <see cref="SrgbToOklab"/>.</summary>
+    public static Rgb OklabToSrgb(Rgb lab)
+    {
+        var (r, g, b) = OklabToLinear(lab.R, lab.G, lab.B);
+        return new Rgb((float)LinearToSrgb(r), (float)LinearToSrgb(g), (float)LinearToSrgb(b));
+    }
+
     /// <summary>Oklab → linear sRGB.</summary>
     public static (double R, double G, double B) OklabToLinear(double lightness, double a, double b)
     {

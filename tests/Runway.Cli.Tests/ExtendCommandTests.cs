@@ -3,6 +3,7 @@ using Runway.Cli.Commands;
 using Runway.Cli.Media;
 using Runway.Client;
 using Runway.Effects.Definitions;
+using Runway.Effects.Engines.Extend;
 using Runway.Protocol.V1;
 using Runway.Daemon;
 using Runway.Testing;
@@ -116,7 +117,8 @@ public sealed class ExtendCommandTests(ITestOutputHelper log) : IAsyncLifetime
     /// connection, the instance id, the end frame as source (8-bit RGBA, as an 8-bit host hands it over), the history
     /// frames as neighbours and the clip's source range. Returns the result frame and the render notes.
     /// </summary>
-    private async Task<(Mat Frame, IReadOnlyList<string> Notes)> PluginRenderAsync(string input, string instance, int k, int history)
+    private async Task<(Mat Frame, IReadOnlyList<string> Notes)> PluginRenderAsync(string input, string instance, int k, int history,
+        double? damping = null)
     {
         var files = Directory.EnumerateFiles(input, "*.png").Order(StringComparer.Ordinal).ToList();
         var frames = files.Select(f =>
@@ -131,18 +133,20 @@ public sealed class ExtendCommandTests(ITestOutputHelper log) : IAsyncLifetime
             var endTime = frames.Count - 1;
             var neighbours = Enumerable.Range(endTime - history, history)
                 .Select(t => new NeighbourFrame(t, MatImages.View(frames[t]), null)).ToList();
+            var parameters = new Dictionary<string, ParamValue>
+            {
+                [ExtendShotDefinition.ParamFrames] = RunwayParams.From(3L),
+                [ExtendShotDefinition.ParamDirection] = RunwayParams.From(TimeExtension.After),
+                [ExtendShotDefinition.ParamHistory] = RunwayParams.From((long)history),
+            };
+            if (damping is { } d) parameters[ExtendShotDefinition.ParamDamping] = RunwayParams.From(d);
             var request = new RenderRequest(ExtendShotDefinition.Definition.Id)
             {
                 InstanceId = instance,
                 Time = endTime + k,
                 SourceRange = new ClipFrameRange(0, endTime),
                 Neighbours = neighbours,
-                Params = new Dictionary<string, ParamValue>
-                {
-                    [ExtendShotDefinition.ParamFrames] = RunwayParams.From(3L),
-                    [ExtendShotDefinition.ParamDirection] = RunwayParams.From(TimeExtension.After),
-                    [ExtendShotDefinition.ParamHistory] = RunwayParams.From((long)history),
-                },
+                Params = parameters,
             };
             var result = new Mat(frames[0].Size(), MatType.CV_8UC4, Scalar.All(0));
             await using var client = Connect(inline: false);
@@ -155,38 +159,64 @@ public sealed class ExtendCommandTests(ITestOutputHelper log) : IAsyncLifetime
         }
     }
 
-    // The OFX plugin serves a tail that `runway extend --instance <id>` rendered ahead of time from the daemon's motion
-    // cache: the cache key is the instance plus the history frames' content, so a later request for a tail frame from
-    // the plugin (its own connection, its own pixel format) skips the motion measurement and gives the CLI's frame.
-    // A different instance id is the control: it must measure again, so the "motion cached" note is a real signal.
-    [Fact]
-    public async Task Plugin_request_after_an_extend_job_is_served_from_the_motion_cache_and_matches_the_written_tail()
+    private static double MaxDifference(string writtenPng, Mat rgba)
     {
-        const string instance = "ofx-extend-instance-1";
+        using var written = Cv2.ImRead(writtenPng);
+        using var bgr = new Mat();
+        Cv2.CvtColor(rgba, bgr, ColorConversionCodes.RGBA2BGR);
+        using var diff = new Mat();
+        Cv2.Absdiff(written, bgr, diff);
+        Cv2.MinMaxLoc(diff.Reshape(1), out _, out double max);
+        return max;
+    }
+
+    // The OFX plugin is served the tail a `runway extend` job rendered ahead of time without knowing the job: the job
+    // runs with its own instance id (none given), the plugin asks with its own, on its own connection and in its own pixel
+    // format, and the daemon answers from the tail cache, keyed by the frames' content and the params, with the job's
+    // frame. A different damping is the control: the tail misses (so the "tail cached" note is a real signal) while the
+    // motion, which damping does not change, is still reused.
+    [Fact]
+    public async Task Plugin_request_after_an_extend_job_is_served_from_the_tail_cache_whatever_the_instance_ids()
+    {
         const int history = 4;
         var input = WriteInput();
-        var tail = await ExtendAsync(input, "cached", "--frames", "3", "--set", $"history={history}", "--instance", instance);
+        var tail = await ExtendAsync(input, "cached", "--frames", "3", "--set", $"history={history}");
         Assert.Equal(3, tail.Count);
 
-        var (frame, notes) = await PluginRenderAsync(input, instance, 2, history);
+        var (frame, notes) = await PluginRenderAsync(input, "ofx-extend-instance-1", 2, history);
         using (frame)
         {
-            log.WriteLine($"plugin, same instance: {string.Join("; ", notes)}");
-            Assert.Contains(notes, n => n.Contains("motion cached", StringComparison.Ordinal));
-            using var written = Cv2.ImRead(tail[1]);
-            using var bgr = new Mat();
-            Cv2.CvtColor(frame, bgr, ColorConversionCodes.RGBA2BGR);
-            using var diff = new Mat();
-            Cv2.Absdiff(written, bgr, diff);
-            Cv2.MinMaxLoc(diff.Reshape(1), out _, out double max);
+            log.WriteLine($"plugin, same params: {string.Join("; ", notes)}");
+            Assert.Contains(notes, n => n.StartsWith(ExtendShotEngine.NoteTailCached, StringComparison.Ordinal));
+            var max = MaxDifference(tail[1], frame);
             log.WriteLine($"plugin frame vs the CLI's tail frame 2: max difference {max} code values");
-            // Same inputs, same cached motion, same deterministic engine, 8-bit out on both paths: identical.
+            // The job's own frame, 8-bit out on both paths: identical.
             Assert.Equal(0, max);
         }
 
-        var (other, otherNotes) = await PluginRenderAsync(input, "ofx-extend-instance-2", 2, history);
-        other.Dispose();
-        log.WriteLine($"plugin, other instance: {string.Join("; ", otherNotes)}");
-        Assert.DoesNotContain(otherNotes, n => n.Contains("motion cached", StringComparison.Ordinal));
+        var (damped, dampedNotes) = await PluginRenderAsync(input, "ofx-extend-instance-1", 2, history, damping: 0.9);
+        using (damped)
+        {
+            log.WriteLine($"plugin, damping 0.9: {string.Join("; ", dampedNotes)}");
+            Assert.DoesNotContain(dampedNotes, n => n.StartsWith(ExtendShotEngine.NoteTailCached, StringComparison.Ordinal));
+            Assert.Contains(dampedNotes, n => n.Contains("motion cached", StringComparison.Ordinal));
+            // Damping 0.9 moves frame 2 by 0.99 steps instead of 2 (the dog walks): a visibly different frame.
+            Assert.True(MaxDifference(tail[1], damped) > 0, "a different damping should render a different frame");
+        }
+    }
+
+    // --instance still names the requests (kept for scripts that pass it); it no longer decides what is cached.
+    [Fact]
+    public async Task Extend_with_an_explicit_instance_id_serves_a_plugin_with_another_id()
+    {
+        const int history = 4;
+        var input = WriteInput();
+        var tail = await ExtendAsync(input, "instance", "--frames", "3", "--set", $"history={history}", "--instance", "job-7");
+        var (frame, notes) = await PluginRenderAsync(input, "ofx-extend-instance-9", 3, history);
+        using (frame)
+        {
+            Assert.Contains(notes, n => n.StartsWith(ExtendShotEngine.NoteTailCached, StringComparison.Ordinal));
+            Assert.Equal(0, MaxDifference(tail[2], frame));
+        }
     }
 }

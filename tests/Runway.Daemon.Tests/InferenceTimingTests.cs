@@ -36,6 +36,36 @@ public sealed class InferenceTimingTests
     }
 
     [Fact]
+    public async Task Model_render_reports_its_steps_and_they_fit_in_the_daemon_time()
+    {
+        await using var d = await PackDaemon.StartAsync();
+        await using var client = d.Client();
+        var source = ManagedImage.Create(96, 64, Components.Rgba, Depth.F32);
+        source.Pixels.AsSpan().Fill(0x3F);
+        var output = ManagedImage.Create(96, 64, Components.Rgba, Depth.F32);
+
+        var info = (await client.RenderAsync(new RenderRequest(Rotoscope), source, null, output)).Info;
+        var steps = info.Stages.ToDictionary(s => s.Name, s => s.Millis);
+        foreach (var name in new[]
+        {
+            "daemon: bind frames", "daemon: wait for turn", "frame: decode", "model: acquire pack", "model: encode inputs",
+            "inference", "model: decode outputs", "model: normalise", "model: matte finishing", "frame: encode",
+        })
+        {
+            Assert.True(steps.TryGetValue(name, out var ms) && ms >= 0, $"step '{name}' missing; got {string.Join(", ", steps.Keys)}");
+        }
+        Assert.Equal(info.InferenceMillis, steps["inference"], 6);
+        // Every step but the two before the decode lies inside decode-to-encode, one after the other.
+        var inside = info.Stages.Where(s => !s.Name.StartsWith("daemon:", StringComparison.Ordinal)).Sum(s => s.Millis);
+        Assert.True(inside <= info.DaemonMillis + 1e-6, $"steps {inside} ms > daemon {info.DaemonMillis} ms");
+        Assert.True(info.DaemonCpuMillis > 0, $"cpu {info.DaemonCpuMillis} ms");
+
+        var classical = (await client.RenderAsync(new RenderRequest("com.runwayml.inpaint"), source, null, output)).Info;
+        Assert.Contains(classical.Stages, s => s.Name == "frame: decode");
+        Assert.DoesNotContain(classical.Stages, s => s.Name == "inference");
+    }
+
+    [Fact]
     public async Task Model_bench_measures_cold_warm_clients_and_session_options_on_a_fixture_pack()
     {
         await using var d = await PackDaemon.StartAsync();
@@ -57,6 +87,12 @@ public sealed class InferenceTimingTests
         Assert.Equal(ModelBench.TuningCandidates().Count, report.Tuning.Count);
         Assert.All(report.Tuning, t => Assert.True(t.RunMillis > 0 && t.SessionMillis > 0, $"{t}"));
         Assert.Equal(2, report.Targets.Count);
+        // The warm frame step by step, side by side with the same effect rendered in process.
+        var inference = Assert.Single(report.Stages, st => st.Stage == "inference");
+        Assert.True(inference.DaemonMillis > 0 && inference.InProcessMillis > 0, $"{inference}");
+        Assert.Contains(report.Stages, st => st.Stage == "frame: decode" && st.DaemonMillis >= 0 && double.IsNaN(st.InProcessMillis));
+        Assert.Contains(report.Stages, st => st.Stage == ModelBench.StageTransport);
+        Assert.True(c.WarmDaemonCpuMillis > 0, $"{c}");
     }
 
     /// <summary>An in-process runwayd whose models directory holds a copy of the salient-mean fixture pack.</summary>

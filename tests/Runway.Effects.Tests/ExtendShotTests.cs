@@ -215,6 +215,58 @@ public class ExtendShotTests
         clip.ForEach(f => f.Dispose());
     }
 
+    // The tail cache is keyed by content, not by who asks: another instance gets the same final frame back without a
+    // render; a changed pixel in the end frame, in a history frame the render reads, or a changed param renders anew.
+    [Fact]
+    public void Final_frames_are_served_from_the_tail_cache_only_for_the_same_pixels_and_params()
+    {
+        using var texture = Texture(700, 400);
+        var clip = Pan(texture, 2.5);
+        var engine = new ExtendShotEngine(new ExtendShotOptions(FillRevealed: false));
+        using var output = new FloatImage(W, H);
+        var first = engine.Render(At(clip, output, 8, Params()), CancellationToken.None);
+        Assert.DoesNotContain(first.Notes, n => n.StartsWith(ExtendShotEngine.NoteTailCached, StringComparison.Ordinal));
+        var rendered = output.Pixels.ToArray();
+
+        output.Pixels.Clear();
+        var again = engine.Render(At(clip, output, 8, Params()) with { InstanceId = "another instance" }, CancellationToken.None);
+        Assert.Contains(again.Notes, n => n.StartsWith(ExtendShotEngine.NoteTailCached, StringComparison.Ordinal));
+        Assert.True(rendered.AsSpan().SequenceEqual(output.Pixels), "the cached frame differs from the rendered one");
+
+        bool Cached(EffectResult r) => r.Notes.Any(n => n.StartsWith(ExtendShotEngine.NoteTailCached, StringComparison.Ordinal));
+        Assert.False(Cached(engine.Render(At(clip, output, 8, Params(damping: 0.5)), CancellationToken.None)), "damping changed");
+        Assert.False(Cached(engine.Render(At(clip, output, 9, Params()), CancellationToken.None)), "another frame of the tail");
+        Assert.False(Cached(engine.Render(At(clip, output, 8, Params(), interactive: true), CancellationToken.None)), "drafts are not cached");
+        // One value in the end frame, then one in the nearest history frame: both are read at full resolution.
+        clip[^1].Pixels[(90 * W + 160) * 4] += 0.25f;
+        Assert.False(Cached(engine.Render(At(clip, output, 8, Params()), CancellationToken.None)), "end frame changed");
+        clip[^2].Pixels[(90 * W + 160) * 4 + 1] += 0.25f;
+        Assert.False(Cached(engine.Render(At(clip, output, 8, Params()), CancellationToken.None)), "history frame changed");
+        Assert.True(Cached(engine.Render(At(clip, output, 8, Params()), CancellationToken.None)), "the changed clip's frame is cached too");
+        clip.ForEach(f => f.Dispose());
+    }
+
+    [Fact]
+    public void Tail_cache_evicts_the_least_recently_used_frame_past_its_budget()
+    {
+        using var a = Constant(0.1f);
+        using var b = Constant(0.2f);
+        using var c = Constant(0.3f);
+        using var output = new FloatImage(W, H);
+        var cache = new TailCache(2L * W * H * 16); // two frames
+        cache.Add("a", a, ["a"]);
+        cache.Add("b", b, ["b"]);
+        Assert.True(cache.TryCopy("a", output, out _)); // a is now the most recently used
+        cache.Add("c", c, ["c"]);
+        Assert.Equal(2, cache.Count);
+        Assert.False(cache.TryCopy("b", output, out _));
+        Assert.True(cache.TryCopy("c", output, out var notes));
+        Assert.Equal(new[] { "c" }, notes);
+        Assert.Equal(0.3f, output.Pixels[^1]);
+        Assert.NotEqual(TailCache.Hash(a.Pixels), TailCache.Hash(b.Pixels));
+        Assert.Equal(TailCache.Hash(a.Pixels), TailCache.Hash(a.Pixels.ToArray()));
+    }
+
     [Fact]
     public void Render_honours_cancellation()
     {

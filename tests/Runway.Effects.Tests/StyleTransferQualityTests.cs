@@ -147,4 +147,50 @@ public sealed class StyleTransferQualityTests(ITestOutputHelper output)
             foreach (var i in outputs.Concat(frames)) i.Dispose();
         }
     }
+
+    // The draft's stabilisation (reduced copies cached, blended at ≤640 px and upsampled) on 01_dog.mp4 frames 60–64 at
+    // 960 px, rendered in order so each previous draft is cached. Measured 2026-11-24 (Release), pencil after
+    // starry_night: warped flicker 0.02281 per-frame, 0.01787 stabilised 0.5 (ratio 0.78). With a synthetic warm
+    // reference the full-size blend this replaced gave ratio 0.72 against 0.77 here, but it also mixed a resampled,
+    // softer copy of the previous frame into the full-size detail (see TemporalStabilizer.BlendReduced). The threshold
+    // asks for at least an 11% drop: half the measured gain, as for the final render.
+    [Fact]
+    public void Draft_stabilisation_lowers_flicker_on_real_video()
+    {
+        var frames = StyleTransferMedia.LoadVideo(TestData.File("clips/01_dog.mp4"), 60, 5, 960);
+        using var style = StyleTransferMedia.LoadLinear(TestData.File("style/styles/starry_night.jpg"), PictureSide);
+        var outputs = new List<FloatImage>();
+        try
+        {
+            double Flicker(double stabilisation)
+            {
+                var engine = new StyleTransferEngine();
+                var p = StyleTransferMedia.Params(
+                    (StyleTransferDefinition.ParamTexture, StyleTransferDefinition.TexturePencil),
+                    (StyleTransferDefinition.ParamTemporal, stabilisation));
+                var rendered = new List<FloatImage>();
+                for (var t = 0; t < frames.Count; t++)
+                {
+                    var result = new FloatImage(frames[t].Width, frames[t].Height);
+                    outputs.Add(result);
+                    IReadOnlyList<TimedImage> neighbours = t > 0 ? [new TimedImage(t - 1, frames[t - 1], null)] : [];
+                    var r = engine.Render(StyleTransferMedia.Frame(frames[t], result, p, style, t, neighbours, interactive: true), CancellationToken.None);
+                    if (t > 0 && stabilisation > 0) Assert.Contains(r.Notes, n => n.StartsWith("draft: stabilised", StringComparison.Ordinal));
+                    rendered.Add(result);
+                }
+                var mask = Enumerable.Repeat((byte)1, frames[0].Width * frames[0].Height).ToArray();
+                double sum = 0;
+                for (var t = 1; t < frames.Count; t++) sum += TemporalMetrics.WarpedFlicker(rendered[t - 1], rendered[t], frames[t - 1], frames[t], mask);
+                return sum / (frames.Count - 1);
+            }
+            var plain = Flicker(0);
+            var stable = Flicker(0.5);
+            output.WriteLine($"draft pencil on 01_dog.mp4 frames 60-64 at 960 px: flicker unstabilised {plain:0.00000}, stabilised 0.5 {stable:0.00000} (ratio {stable / plain:0.000})");
+            Assert.True(stable <= 0.89 * plain, $"stabilised draft flicker {stable:0.00000} is not 11% below per-frame {plain:0.00000}");
+        }
+        finally
+        {
+            foreach (var i in outputs.Concat(frames)) i.Dispose();
+        }
+    }
 }

@@ -40,7 +40,7 @@ public sealed class ExpertGradeTests(ITestOutputHelper output)
             var learned = ColorSpaces.MeanDeltaE2000(input.Through(new Look(null, lut)).Pixels, expert.Pixels, step: 2);
             var before = ColorSpaces.MeanDeltaE2000(input.Through(new Look(null, plain)).Pixels, expert.Pixels, step: 2);
             var untouched = ColorSpaces.MeanDeltaE2000(input.Pixels, expert.Pixels, step: 2);
-            output.WriteLine($"{input.Name} | {untouched:F2} | {before:F2} | {learned:F2} | {best.ToneCurveBins} bins, ρ={best.PriorWeight:g} (inner scores {string.Join(" ", scores.Select(v => v.ToString("F2")))})");
+            output.WriteLine($"{input.Name} | {untouched:F2} | {before:F2} | {learned:F2} | {best.Space}, {best.ToneCurveBins} bins, ρ={best.PriorWeight:g} (inner scores {string.Join(" ", scores.Select(v => v.ToString("F2")))})");
             learnedSum += learned;
             plainSum += before;
             untouchedSum += untouched;
@@ -60,13 +60,17 @@ public sealed class ExpertGradeTests(ITestOutputHelper output)
     // 33³ α=1e-4 → 9.55 (5 min), 9³ α=1e-1 → 9.84; a4591 came out worse than untouched (11.58 vs 10.25).
     private const double PlainSmoothness = 1e-3;
     private const int PlainSize = 9;
-    // Measured with the cross-validated tone-curve prior: 8.44 vs 11.26 untouched = 0.75 (plain fit 9.54 = 0.85).
-    // Per photo, untouched → plain → generalising: a4514 15.06 → 10.95 → 10.17, a4521 10.74 → 8.75 → 8.21,
-    // a4576 9.18 → 5.40 → 4.49, a4582 11.09 → 11.02 → 11.25, a4591 10.25 → 11.59 → 8.08. The bar 0.8 leaves room for
-    // floating-point and thread-order noise. The candidate grid itself was measured on these five photos (see
-    // LutFitter.GeneralisingCandidates), so the figure is optimistic by that choice; the per-fold choice is honest.
-    private const double MaxRatio = 0.8;
-    // a4582's expert grade goes against what the other four share: the inner cross-validation picked the 16-bin
-    // curve there (inner scores within 0.1) and it lands 0.16 above untouched. No photo may be worse by 0.5 or more.
-    private const double MaxWorseThanUntouched = 0.5;
+    // Measured with the cross-validated tone-curve prior fitted in Oklab: 8.24 vs 11.26 untouched = 0.73 (the same
+    // candidates in sRGB code values, the previous shipped fit: 8.44 = 0.75; plain fit 9.54 = 0.85).
+    // Per photo, untouched → plain → code-value generalising → Oklab generalising: a4514 15.06 → 10.95 → 10.17 → 10.15,
+    // a4521 10.74 → 8.75 → 8.21 → 9.16, a4576 9.18 → 5.40 → 4.49 → 4.71, a4582 11.09 → 11.02 → 11.25 → 9.69,
+    // a4591 10.25 → 11.59 → 8.08 → 7.47. The bar 0.745 sits between the measured 0.731 and the code-value fit's 0.750,
+    // so a return to that fit fails; the gap (≈0.15 ΔE2000) is far above run-to-run noise (the fits are deterministic
+    // for a given core count; CG tolerance moves the mean by < 0.01). The candidate grid itself was measured on these
+    // five photos (see LutFitter.GeneralisingCandidates), so the figure is optimistic by that choice; the per-fold
+    // choice is honest.
+    private const double MaxRatio = 0.745;
+    // With the Oklab fit every held-out photo ends closer to the expert than untouched (a4582, the one whose grade goes
+    // against the other four, by 1.4; it was 0.16 worse in code values).
+    private const double MaxWorseThanUntouched = 0;
 }

@@ -63,6 +63,39 @@ public sealed class ShaperTests : IDisposable
     }
 
     [Fact]
+    public void Log2_shaper_on_images_matches_the_exact_function_within_1e_5()
+    {
+        // After an identity lattice the output is the shaper's lattice coordinate itself (tetrahedral interpolation is
+        // exact on linear functions), so the image path (eight pixels at a time where AVX2 exists) can be checked
+        // against the formula in double precision, across the range and beyond both ends.
+        var shaper = InputShaper.DefaultLog2;
+        var look = new Look(null, Lut3D.Identity(33)).WithInputShaper(shaper);
+        const int count = 4099; // not a multiple of 8: the scalar tail runs too
+        var pixels = new float[count * 4];
+        var random = new Random(11);
+        for (var i = 0; i < count; i++)
+        {
+            for (var c = 0; c < 3; c++) pixels[i * 4 + c] = (float)(0.18 * Math.Pow(2, random.NextDouble() * 20 - 10));
+            pixels[i * 4 + 3] = 0.75f;
+        }
+        float[] special = [0, -1, float.NaN, float.PositiveInfinity, float.NegativeInfinity, float.Epsilon, 1e30f, 0.18f];
+        for (var i = 0; i < special.Length; i++) pixels[i * 4 + i % 3] = special[i];
+        var output = new float[pixels.Length];
+        look.Apply(pixels, output, count, 1);
+        for (var i = 0; i < count * 4; i++)
+        {
+            if ((i & 3) == 3)
+            {
+                Assert.Equal(0.75f, output[i]);
+                continue;
+            }
+            var v = pixels[i];
+            var expected = v > 0 ? Math.Clamp((Math.Log2(v / 0.18) + 8) / 16, 0, 1) : 0;
+            Assert.True(Math.Abs(output[i] - expected) <= 1e-5, $"value {v}: {output[i]} vs {expected}");
+        }
+    }
+
+    [Fact]
     public void Linear_shaper_is_folded_into_the_lattice_scale_and_matches_the_formula()
     {
         var shaper = new InputShaper(ShaperKind.Linear, 0, 16);

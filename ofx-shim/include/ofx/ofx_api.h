@@ -426,6 +426,64 @@ typedef struct OfxInteractSuiteV1 {
 #define kOfxInteractActionGainFocus "OfxInteractActionGainFocus"
 #define kOfxInteractActionLoseFocus "OfxInteractActionLoseFocus"
 
+/* ---------------------------------------------------------------- host drawing (OFX 1.5 draw suite) */
+
+/* Drawing through the host instead of OpenGL: the host passes a draw context (a pointer property) in the inArgs of
+   OfxInteractActionDraw, and every call below draws into it. Points are in the interact's canonical coordinates. */
+typedef struct OfxDrawContext* OfxDrawContextHandle;
+#define kOfxDrawSuite "OfxDrawSuite"
+#define kOfxInteractPropDrawContext "OfxInteractPropDrawContext"
+
+/* Colours a host may theme overlays with (getColour). */
+typedef enum OfxStandardColour {
+    kOfxStandardColourOverlayBackground = 0,
+    kOfxStandardColourOverlayActive = 1,
+    kOfxStandardColourOverlaySelected = 2,
+    kOfxStandardColourOverlayDeselected = 3,
+    kOfxStandardColourOverlayMarqueeFG = 4,
+    kOfxStandardColourOverlayMarqueeBG = 5,
+    kOfxStandardColourOverlayText = 6
+} OfxStandardColour;
+
+typedef enum OfxDrawLineStipplePattern {
+    kOfxDrawLineStipplePatternSolid = 0,
+    kOfxDrawLineStipplePatternDot = 1,
+    kOfxDrawLineStipplePatternDash = 2,
+    kOfxDrawLineStipplePatternAltDash = 3,
+    kOfxDrawLineStipplePatternDotDash = 4
+} OfxDrawLineStipplePattern;
+
+/* Point counts follow the OpenGL primitive of the same name; Rectangle and Ellipse take two corner points
+   (the ellipse is inscribed in that box). */
+typedef enum OfxDrawPrimitive {
+    kOfxDrawPrimitiveLines = 0,
+    kOfxDrawPrimitiveLineStrip = 1,
+    kOfxDrawPrimitiveLineLoop = 2,
+    kOfxDrawPrimitiveRectangle = 3,
+    kOfxDrawPrimitivePolygon = 4,
+    kOfxDrawPrimitiveEllipse = 5
+} OfxDrawPrimitive;
+
+/* drawText alignment flags; centred is both flags of an axis. */
+#define kOfxDrawTextAlignmentLeft 0x0001
+#define kOfxDrawTextAlignmentRight 0x0002
+#define kOfxDrawTextAlignmentTop 0x0004
+#define kOfxDrawTextAlignmentBottom 0x0008
+#define kOfxDrawTextAlignmentBaseline 0x0010
+#define kOfxDrawTextAlignmentCenterH (kOfxDrawTextAlignmentLeft | kOfxDrawTextAlignmentRight)
+#define kOfxDrawTextAlignmentCenterV (kOfxDrawTextAlignmentTop | kOfxDrawTextAlignmentBaseline)
+
+/* Six functions, in this order. A line width of 0 asks for a one-pixel line; the host scales widths for the
+   screen's density. */
+typedef struct OfxDrawSuiteV1 {
+    OfxStatus (*getColour)(OfxDrawContextHandle context, OfxStandardColour which, OfxRGBAColourF* colour);
+    OfxStatus (*setColour)(OfxDrawContextHandle context, const OfxRGBAColourF* colour);
+    OfxStatus (*setLineWidth)(OfxDrawContextHandle context, float width);
+    OfxStatus (*setLineStipple)(OfxDrawContextHandle context, OfxDrawLineStipplePattern pattern);
+    OfxStatus (*draw)(OfxDrawContextHandle context, OfxDrawPrimitive primitive, const OfxPointD* points, int count);
+    OfxStatus (*drawText)(OfxDrawContextHandle context, const char* text, const OfxPointD* position, int alignment);
+} OfxDrawSuiteV1;
+
 #ifdef __cplusplus
 } /* extern "C" */
 
@@ -440,6 +498,11 @@ static_assert(sizeof(OfxImageEffectSuiteV1) == 13 * sizeof(void*), "image effect
 static_assert(sizeof(OfxPropertySuiteV1) == 18 * sizeof(void*), "property suite has 18 functions");
 static_assert(sizeof(OfxParameterSuiteV1) == 18 * sizeof(void*), "parameter suite has 18 functions");
 static_assert(sizeof(OfxInteractSuiteV1) == 3 * sizeof(void*), "interact suite has 3 functions");
+static_assert(sizeof(OfxDrawSuiteV1) == 6 * sizeof(void*), "draw suite has 6 functions");
+static_assert(offsetof(OfxDrawSuiteV1, draw) == 4 * sizeof(void*), "draw suite order");
+static_assert(sizeof(OfxStandardColour) == sizeof(int) && sizeof(OfxDrawPrimitive) == sizeof(int) &&
+                  sizeof(OfxDrawLineStipplePattern) == sizeof(int),
+              "draw suite enums are passed as C ints");
 #endif
 
 #endif

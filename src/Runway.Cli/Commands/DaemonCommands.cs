@@ -44,6 +44,11 @@ public static class DaemonCommands
                     health.LogPath, ExecutionProviders = health.ExecutionProviders.ToArray(), stats.FramesRendered, stats.RenderFailures,
                     stats.RendersInFlight, stats.ArenasRegistered, stats.ClientsConnected, stats.WorkingSetBytes,
                     Effects = stats.Effects.Select(e => new { e.EffectId, e.Frames, e.Failures, e.MeanMillis, e.LastEngine }).ToArray(),
+                    stats.RendersQueued,
+                    Models = stats.Models.Select(m => new
+                    {
+                        m.ModelId, m.Frames, m.Runs, m.BatchedRuns, m.BatchedRequests, m.Requests, m.MeanBatchSize, m.LargestBatch, m.MaxBatch,
+                    }).ToArray(),
                 }));
                 return;
             }
@@ -55,11 +60,13 @@ public static class DaemonCommands
             grid.AddRow("socket", Markup.Escape(health.SocketPath));
             grid.AddRow("log", Markup.Escape(health.LogPath));
             grid.AddRow("providers", string.Join(", ", health.ExecutionProviders));
-            grid.AddRow("frames", $"{stats.FramesRendered} rendered, {stats.RenderFailures} failed, {stats.RendersInFlight} in flight");
+            grid.AddRow("frames", $"{stats.FramesRendered} rendered, {stats.RenderFailures} failed, {stats.RendersInFlight} in flight ({stats.RendersQueued} waiting for a turn)");
             grid.AddRow("memory", $"{stats.WorkingSetBytes / (1 << 20)} MiB working set");
             AnsiConsole.Write(grid);
             foreach (var e in stats.Effects)
                 AnsiConsole.MarkupLine($"  {Markup.Escape(e.EffectId)}: {e.Frames} frames, {e.Failures} failed, {e.MeanMillis:F1} ms mean, engine {Markup.Escape(e.LastEngine)}");
+            if (stats.Models.Count > 0) AnsiConsole.MarkupLine("models (since start, warm-up excluded):");
+            foreach (var line in ModelLines(stats)) AnsiConsole.MarkupLine("  " + Markup.Escape(line));
         }));
 
         daemon.Subcommands.Add(start);
@@ -67,6 +74,11 @@ public static class DaemonCommands
         daemon.Subcommands.Add(status);
         return daemon;
     }
+
+    /// <summary>One line per model pack that has run: frames, session runs and how they were batched.</summary>
+    internal static IEnumerable<string> ModelLines(Runway.Protocol.V1.StatsResponse stats) =>
+        stats.Models.Select(m => System.FormattableString.Invariant(
+            $"{m.ModelId}: {m.Frames} frames, {m.Runs} runs for {m.Requests} requests, {m.BatchedRuns} batched runs serving {m.BatchedRequests} requests, mean batch {m.MeanBatchSize:F2}, largest {m.LargestBatch} (maxBatch {m.MaxBatch})"));
 
     /// <summary>Runs a command body, turning client errors into one line on stderr and an exit code.</summary>
     internal static async Task<int> Run(Func<Task> body)

@@ -16,7 +16,8 @@ namespace Runway.Cli.Commands;
 /// <c>runway extend &lt;input&gt; --frames N [--direction after|before] [--set k=v] [--preset p] --output …</c>: renders a
 /// whole extend-shot tail (or head) through the daemon ahead of time, with progress. Each request carries what the OFX
 /// plugin sends for the same frame — the end frame as source, the history frames as neighbours, the clip's source
-/// range and the params — so the daemon's result cache can serve the plugin's later requests for those frames.
+/// range and the params — so the extend-shot engine's tail cache, keyed by those frames' content and the params (not by
+/// instance), serves the plugin's later requests for the same frames.
 /// </summary>
 public static class ExtendCommand
 {
@@ -41,7 +42,7 @@ public static class ExtendCommand
         var output = new Option<string>("--output", "-o") { Description = "Sequence pattern/folder or video to write the generated frames to, in time order.", Required = true };
         var set = new Option<string[]>("--set") { Description = "Param value, name=value (repeatable): mode, damping, history, tailBlend.", AllowMultipleArgumentsPerToken = false };
         var preset = new Option<string?>("--preset") { Description = "Preset name (see presets/extend-shot) or preset file; --set overrides it." };
-        var instance = new Option<string?>("--instance") { Description = "Instance id sent with every request (the plugin instance whose cache to fill); default: one per run." };
+        var instance = new Option<string?>("--instance") { Description = "Instance id sent with every request (default: one per run). Not needed to fill the plugin's cache: the daemon keys rendered tails by frame content and params." };
         var inline = new Option<bool>("--inline") { Description = "Send pixels inline over gRPC instead of shared memory." };
         var draft = new Option<bool>("--draft") { Description = "Render on the interactive/draft fast path." };
         var json = new Option<bool>("--json") { Description = "Print a JSON summary instead of progress." };

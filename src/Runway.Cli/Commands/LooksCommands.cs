@@ -6,6 +6,7 @@ using OpenCvSharp;
 using Runway.Client;
 using Runway.Cli.Media;
 using Runway.Effects.Definitions;
+using Runway.Effects.Engines.Looks;
 using Runway.Effects.Presets;
 using Runway.Looks;
 using Spectre.Console;
@@ -48,7 +49,7 @@ public static class LooksCommands
         var json = new Option<bool>("--json") { Description = "Print a JSON summary." };
         var generalise = new Option<bool>("--generalise")
         {
-            Description = "Pairs from different photos: fit a tone curve plus a regularised 3D residual, chosen by leave-one-photo-out cross-validation (needs 2+ pairs).",
+            Description = "Pairs from different photos: fit a tone curve plus a regularised 3D residual in Oklab (code values after a --shaper), chosen by leave-one-photo-out cross-validation (needs 2+ pairs).",
         };
         var daemon = new Option<bool>("--daemon") { Description = "Learn in the daemon (Looks.Learn job with progress) instead of in this process." };
         var cmd = new Command("learn", "Learn a look from before/after pairs or from a mood board, as a .cube 3D LUT.")
@@ -60,123 +61,91 @@ public static class LooksCommands
             var outputPath = result.GetValue(output);
             var saveName = result.GetValue(save);
             if (outputPath is null && saveName is null) throw new ArgumentException("give --output look.cube and/or --save name");
-            if (result.GetValue(daemon))
+            // The learner writes one file (--output, else the stored copy; absolute, since the daemon's working
+            // directory is not ours); another dialect or the stored copy is then written here from it.
+            var stored = saveName is null ? null : Path.Combine(LookLibrary.UserFolder(), saveName + ".cube");
+            if (stored is not null) Directory.CreateDirectory(LookLibrary.UserFolder());
+            var primary = Path.GetFullPath(outputPath ?? stored!);
+            string[] Paths(Option<string[]> option) => (result.GetValue(option) ?? []).Select(Path.GetFullPath).ToArray();
+            var job = new LookLearnJob
             {
-                await LearnInDaemon(result, outputPath, saveName, ct);
-                return;
+                Before = Paths(before),
+                After = Paths(after),
+                MoodBoard = Paths(moodboard),
+                Sources = Paths(source),
+                Size = result.GetValue(size),
+                Shaper = result.GetValue(shaper),
+                Smoothness = result.GetValue(smoothness),
+                OutputPath = primary,
+                Title = result.GetValue(title) ?? saveName ?? Path.GetFileNameWithoutExtension(primary),
+                Generalise = result.GetValue(generalise),
+            };
+            var asJson = result.GetValue(json);
+            var progress = new ProgressLine(asJson);
+            var inDaemon = result.GetValue(daemon);
+            LookLearnResult learned;
+            try
+            {
+                learned = inDaemon
+                    ? await LearnInDaemon(job, progress, ct)
+                    : await Task.Run(() => LookLearner.Learn(job, progress, ct, LoadStill), ct);
             }
-            var n = result.GetValue(size);
-            if (n is < 2 or > CubeFormat.MaxSize3D) throw new ArgumentException($"--size {n} is outside 2..{CubeFormat.MaxSize3D} (17, 33 or 65 are usual)");
-            var pairsBefore = result.GetValue(before) ?? [];
-            var pairsAfter = result.GetValue(after) ?? [];
-            var board = result.GetValue(moodboard) ?? [];
-            if (pairsBefore.Length != pairsAfter.Length)
-                throw new ArgumentException($"{pairsBefore.Length} --before but {pairsAfter.Length} --after stills; give them in pairs");
-            if ((pairsBefore.Length == 0) == (board.Length == 0))
-                throw new ArgumentException("give either --before/--after pairs or --moodboard stills");
-            var inputShaper = InputShaper.Parse(result.GetValue(shaper)!);
-            if (inputShaper is not null && board.Length > 0)
-                throw new ArgumentException("--shaper applies to --before/--after pairs; a mood board look works on 0..1 stills");
-
-            Lut3D lut;
-            object summary;
-            string comment;
-            if (board.Length > 0)
+            finally
             {
-                var references = await Task.Run(() => board.Select(f => LoadStill(f).Pixels).ToArray(), ct);
-                var sources = (result.GetValue(source) ?? []).Select(f => LoadStill(f).Pixels).ToArray();
-                lut = await Task.Run(() => MoodBoard.Fit(references, n, sources, step: 2), ct);
-                comment = $"mood board look from {board.Length} reference still(s){(sources.Length > 0 ? $" matched to {sources.Length} source still(s)" : "")}";
-                summary = new { kind = "moodboard", references = board.Length, sources = sources.Length, size = n };
-            }
-            else
-            {
-                var samples = new LookSamples();
-                for (var i = 0; i < pairsBefore.Length; i++)
-                {
-                    var b = LoadStill(pairsBefore[i]);
-                    var a = LoadStill(pairsAfter[i]);
-                    if (a.Width != b.Width || a.Height != b.Height)
-                        throw new ArgumentException($"'{pairsBefore[i]}' is {b.Width}x{b.Height} but '{pairsAfter[i]}' is {a.Width}x{a.Height}; pairs must be aligned stills of one size");
-                    samples.AddImages(b.Pixels, a.Pixels);
-                }
-                var options = new LutFitOptions { Size = n };
-                var fitSamples = inputShaper is null ? samples : samples.Shaped(inputShaper);
-                if (result.GetValue(generalise))
-                {
-                    if (pairsBefore.Length < 2) throw new ArgumentException("--generalise needs at least 2 --before/--after pairs (it cross-validates over them)");
-                    options = (await Task.Run(() => LutFitter.CrossValidate(fitSamples, LutFitter.GeneralisingCandidates, ct), ct)).Best;
-                }
-                if (result.GetValue(smoothness) is { } alpha) options = options with { Smoothness = alpha };
-                var (fitted, report) = await Task.Run(() => LutFitter.Fit(fitSamples, options, ct), ct);
-                // A generalising fit is solved on its own coarse lattice (what was validated), then sampled at --size.
-                lut = fitted.Size == n ? fitted : Lut3D.FromFunction(n, fitted.Apply, fitted.DomainMin, fitted.DomainMax);
-                var how = result.GetValue(generalise)
-                    ? $" (generalised: {options.Size}³ on a {options.ToneCurveBins}-bin tone-curve prior, prior weight {options.PriorWeight:g}, chosen by leave-one-photo-out)"
-                    : "";
-                comment = $"learned from {pairsBefore.Length} before/after pair(s){how}: {report.Samples} samples, rms residual {report.RmsResidual:F4}";
-                summary = new { kind = "pairs", pairs = pairsBefore.Length, size = n, report.Samples, report.RmsResidual, report.MedianResidual, report.Outliers, report.Iterations, report.Seconds };
+                progress.End();
             }
 
-            var look = new Look(null, lut, result.GetValue(title) ?? saveName ?? Path.GetFileNameWithoutExtension(outputPath), [$"runway looks learn: {comment}"])
-                .WithInputShaper(inputShaper);
-            var written = new List<string>();
-            if (outputPath is not null)
+            var written = new List<string> { primary };
+            var chosenDialect = result.GetValue(dialect);
+            if (outputPath is not null && chosenDialect != CubeDialect.Resolve && !LookFiles.IsThreeDl(primary))
+                CubeFormat.Write(primary, CubeFormat.Read(primary), chosenDialect);
+            if (stored is not null && outputPath is not null)
             {
-                WriteLook(outputPath, look, LookFiles.IsThreeDl(outputPath) ? "3dl" : "cube", result.GetValue(dialect), ThreeDlFormat.DefaultOutputBits);
-                written.Add(outputPath);
-            }
-            if (saveName is not null)
-            {
-                var folder = LookLibrary.UserFolder();
-                Directory.CreateDirectory(folder);
-                var stored = Path.Combine(folder, saveName + ".cube");
-                CubeFormat.Write(stored, look, CubeDialect.Resolve);
+                CubeFormat.Write(stored, LookFiles.Read(primary), CubeDialect.Resolve);
                 written.Add(stored);
             }
-            if (result.GetValue(json)) Console.WriteLine(JsonSerializer.Serialize(new { summary, written }));
-            else Console.WriteLine($"{comment} → {string.Join(", ", written)}");
+            if (asJson)
+            {
+                Console.WriteLine(JsonSerializer.Serialize(new
+                {
+                    summary = new
+                    {
+                        kind = learned.Kind, size = learned.Size, samples = learned.Samples, rmsResidual = learned.RmsResidual,
+                        medianResidual = learned.MedianResidual, outliers = learned.Outliers, meanDeltaE2000 = learned.MeanDeltaE2000,
+                        seconds = learned.Seconds, daemon = inDaemon,
+                    },
+                    written,
+                }));
+            }
+            else Console.WriteLine($"{learned.Note} → {string.Join(", ", written)}");
         }));
         return cmd;
     }
 
-    /// <summary>
-    /// <c>looks learn --daemon</c>: the daemon's Looks.Learn job writes the look (absolute paths, since the daemon's
-    /// working directory is not ours), progress goes to stderr, and the file is then re-written here when another
-    /// dialect or a stored copy is asked for.
-    /// </summary>
-    private static async Task LearnInDaemon(ParseResult result, string? outputPath, string? saveName, CancellationToken ct)
+    /// <summary><c>looks learn --daemon</c>: the same job as the daemon's Looks.Learn call, with its progress relayed.</summary>
+    private static async Task<LookLearnResult> LearnInDaemon(LookLearnJob job, IProgress<LookLearnProgress> progress, CancellationToken ct)
     {
-        string? Opt(string name) => result.GetValue<string?>(name);
-        string[] Many(string name) => (result.GetValue<string[]>(name) ?? []).Select(Path.GetFullPath).ToArray();
-        var stored = saveName is null ? null : Path.Combine(LookLibrary.UserFolder(), saveName + ".cube");
-        if (stored is not null) Directory.CreateDirectory(LookLibrary.UserFolder());
-        var primary = Path.GetFullPath(outputPath ?? stored!);
         var request = new Runway.Protocol.V1.LearnLookRequest
         {
-            Size = (uint)Math.Max(0, result.GetValue<int>("--size")),
-            Shaper = result.GetValue<string>("--shaper") ?? "none",
-            OutputPath = primary,
-            Title = Opt("--title") ?? saveName ?? Path.GetFileNameWithoutExtension(primary),
-            Generalise = result.GetValue<bool>("--generalise"),
+            Size = (uint)Math.Max(0, job.Size),
+            Shaper = job.Shaper ?? "none",
+            OutputPath = job.OutputPath,
+            Title = job.Title ?? "",
+            Generalise = job.Generalise,
         };
-        request.BeforePaths.AddRange(Many("--before"));
-        request.AfterPaths.AddRange(Many("--after"));
-        request.MoodboardPaths.AddRange(Many("--moodboard"));
-        request.SourcePaths.AddRange(Many("--source"));
-        if (result.GetValue<double?>("--smoothness") is { } alpha) request.Smoothness = alpha;
-        var asJson = result.GetValue<bool>("--json");
+        request.BeforePaths.AddRange(job.Before);
+        request.AfterPaths.AddRange(job.After);
+        request.MoodboardPaths.AddRange(job.MoodBoard);
+        request.SourcePaths.AddRange(job.Sources);
+        if (job.Smoothness is { } alpha) request.Smoothness = alpha;
 
         await using var client = ClientFactory.Create();
-        Runway.Protocol.V1.LearnLookResult learned;
         try
         {
-            var progress = new Progress<Runway.Protocol.V1.LearnLookProgress>(p =>
-            {
-                if (!asJson) Console.Error.Write($"\r{p.Stage,-16} {p.Fraction * 100,5:F1}%");
-            });
-            learned = await client.LearnLookAsync(request, progress, ct);
-            if (!asJson) Console.Error.WriteLine();
+            var r = await client.LearnLookAsync(request,
+                new Progress<Runway.Protocol.V1.LearnLookProgress>(p => progress.Report(new LookLearnProgress(p.Fraction, p.Stage))), ct);
+            return new LookLearnResult(r.OutputPath, (int)r.Size, r.Kind, (int)r.Samples, r.RmsResidual, r.MedianResidual, (int)r.Outliers,
+                r.MeanDeltaE2000, r.Seconds, r.Note);
         }
         catch (RunwayException e) when (e.InnerException is RpcException { StatusCode: StatusCode.Unimplemented })
         {
@@ -184,33 +153,27 @@ public static class LooksCommands
         }
         catch (RunwayException e) when (e.Status == RunwayStatus.InvalidArgument)
         {
-            if (!asJson) Console.Error.WriteLine();
             throw new ArgumentException(e.Message, e);
         }
+    }
 
-        var written = new List<string> { primary };
-        var dialect = result.GetValue<CubeDialect>("--dialect");
-        if (outputPath is not null && dialect != CubeDialect.Resolve && !LookFiles.IsThreeDl(primary))
-            CubeFormat.Write(primary, CubeFormat.Read(primary), dialect);
-        if (stored is not null && outputPath is not null)
+    /// <summary>Learning progress as one rewritten line on stderr (nothing with --json), wherever the job runs.</summary>
+    private sealed class ProgressLine(bool quiet) : IProgress<LookLearnProgress>
+    {
+        private bool _shown;
+
+        public void Report(LookLearnProgress value)
         {
-            CubeFormat.Write(stored, LookFiles.Read(primary), CubeDialect.Resolve);
-            written.Add(stored);
+            if (quiet) return;
+            _shown = true;
+            Console.Error.Write($"\r{value.Stage,-16} {value.Fraction * 100,5:F1}%");
         }
-        if (asJson)
+
+        /// <summary>Ends the line if any progress was shown.</summary>
+        public void End()
         {
-            Console.WriteLine(JsonSerializer.Serialize(new
-            {
-                summary = new
-                {
-                    kind = learned.Kind, size = learned.Size, samples = learned.Samples, rmsResidual = learned.RmsResidual,
-                    medianResidual = learned.MedianResidual, outliers = learned.Outliers, meanDeltaE2000 = learned.MeanDeltaE2000,
-                    seconds = learned.Seconds, daemon = true,
-                },
-                written,
-            }));
+            if (_shown) Console.Error.WriteLine();
         }
-        else Console.WriteLine($"{learned.Note} → {string.Join(", ", written)}");
     }
 
     private static Command Apply()
@@ -371,17 +334,23 @@ public static class LooksCommands
         },
     };
 
-    /// <summary>A still as RGBA float code values (8-bit /255, 16-bit /65535, float as stored).</summary>
+    /// <summary>
+    /// A still for <see cref="LookLearner"/> through the command line's image reader (which also reads PAM files), as
+    /// RGBA float code values.
+    /// </summary>
     private static (int Width, int Height, float[] Pixels) LoadStill(string path)
     {
-        using var rgba = FrameReader.ReadImage(path);
-        var scale = rgba.Depth() switch { MatType.CV_8U => 1 / 255.0, MatType.CV_16U => 1 / 65535.0, _ => 1.0 };
-        using var f = new Mat();
-        rgba.ConvertTo(f, MatType.CV_32FC4, scale);
-        var pixels = new float[f.Rows * f.Cols * 4];
-        using var continuous = f.IsContinuous() ? f.Clone() : f.Clone();
-        System.Runtime.InteropServices.Marshal.Copy(continuous.Data, pixels, 0, pixels.Length);
-        return (f.Cols, f.Rows, pixels);
+        Mat rgba;
+        try
+        {
+            rgba = FrameReader.ReadImage(path);
+        }
+        catch (InvalidDataException e)
+        {
+            // The learner reports bad input as ArgumentException, like its own reader.
+            throw new ArgumentException(e.Message, e);
+        }
+        using (rgba) return LookLearner.RgbaPixels(rgba);
     }
 
     private static Task<int> Run(Func<Task> body) => DaemonCommands.Run(async () =>

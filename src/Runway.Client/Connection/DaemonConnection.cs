@@ -26,7 +26,10 @@ internal sealed class DaemonConnection : IDisposable
     private int _dials;
     private volatile bool _broken;
 
-    public DaemonConnection(string socketPath, TimeSpan registerTimeout)
+    /// <param name="socketPath">The daemon's socket.</param>
+    /// <param name="registerTimeout">Limit for registering an arena.</param>
+    /// <param name="clientIdentity">Sent on every call as <see cref="ProtocolInfo.ClientIdentityHeader"/> (fairness turns); null = not sent.</param>
+    public DaemonConnection(string socketPath, TimeSpan registerTimeout, string? clientIdentity = null)
     {
         _socketPath = socketPath;
         _registerTimeout = registerTimeout;
@@ -49,6 +52,7 @@ internal sealed class DaemonConnection : IDisposable
         var invoker = Channel.Intercept(metadata =>
         {
             metadata.Add(ProtocolInfo.VersionHeader, version);
+            if (clientIdentity is not null) metadata.Add(ProtocolInfo.ClientIdentityHeader, clientIdentity);
             return metadata;
         });
         Daemon = new Protocol.V1.Daemon.DaemonClient(invoker);

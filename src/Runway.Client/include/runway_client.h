@@ -140,7 +140,9 @@ RW_API int32_t rw_abi_version(void);
 /*
  * Creates a client. Does not connect: the first call that needs the daemon finds it (or starts it,
  * detached, waiting a bounded time) and reconnects after a daemon restart. client_name is shown in
- * daemon logs, e.g. "ofx:DaVinci Resolve". Returns NULL and fills err on failure.
+ * daemon logs, e.g. "ofx:DaVinci Resolve". Every call also declares the client's identity to the daemon's
+ * render scheduler: client_name plus the process id (or RUNWAY_CLIENT_IDENTITY when set), so all clients
+ * and connections of one host process share one turn among waiting hosts. Returns NULL and fills err on failure.
  */
 RW_API rw_client* rw_client_create(const char* client_name, rw_error* err);
 

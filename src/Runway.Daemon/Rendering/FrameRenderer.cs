@@ -14,6 +14,18 @@ internal sealed record RenderOutcome(string Engine, double DaemonMillis, double 
 {
     /// <summary>Time inside ONNX Runtime session runs during the engine call (0 when no model ran).</summary>
     public double InferenceMillis { get; init; }
+
+    /// <summary>Where the time went, by step (frame decode/encode, the effect's own steps, inference).</summary>
+    public IReadOnlyList<Runway.Models.Runtime.StageTiming> Stages { get; init; } = [];
+
+    /// <summary>The daemon's process CPU time (all threads) over the render, milliseconds.</summary>
+    public double CpuMillis { get; init; }
+
+    /// <summary>Managed bytes the daemon allocated (all threads) over the render.</summary>
+    public long AllocatedBytes { get; init; }
+
+    /// <summary>Garbage collections (any generation) the daemon ran over the render.</summary>
+    public int Collections { get; init; }
 }
 
 /// <summary>How the renderer finds effects: <see cref="EffectCatalog"/> in the daemon, a stand-in in tests.</summary>
@@ -36,6 +48,9 @@ internal sealed class FrameRenderer(long maxFramePixels, EffectLookup? effects =
 
     /// <summary>Engine name reported by the byte-copy fast path.</summary>
     public const string ByteCopyEngine = "passthrough/bytes";
+
+    /// <summary>Stage names of the daemon's own steps around the effect (RenderInfo stages).</summary>
+    public const string StageDecode = "frame: decode", StageEncode = "frame: encode";
 
     private readonly ConcurrentDictionary<string, IEffect> _engines = new(StringComparer.Ordinal);
 
@@ -181,6 +196,12 @@ internal sealed class FrameRenderer(long maxFramePixels, EffectLookup? effects =
             return new RenderOutcome(ByteCopyEngine, Stopwatch.GetElapsedTime(started).TotalMilliseconds, 0, []);
         }
 
+        var cpuStarted = Environment.CpuUsage.TotalTime;
+        var allocatedBefore = GC.GetTotalAllocatedBytes();
+        var collectionsBefore = GC.CollectionCount(0); // a gen1 or gen2 collection counts in gen0's count too
+        // Opened before the frames are decoded so the decode is one of the render's stages too.
+        using var clock = Runway.Models.Runtime.InferenceClock.Measure();
+        var decode = Runway.Models.Runtime.InferenceClock.Stage(StageDecode);
         using var src = new FloatImage(plan.Source.Width, plan.Source.Height);
         PixelCodec.Decode(source, plan.Source, src);
         using var maskImage = plan.Mask is { } maskLayout ? new FloatImage(maskLayout.Width, maskLayout.Height) : null;
@@ -226,7 +247,13 @@ internal sealed class FrameRenderer(long maxFramePixels, EffectLookup? effects =
                 timed.Add(new TimedImage(layout.Time, image, nMask));
             }
             ct.ThrowIfCancellationRequested();
-            return RenderDecoded(plan, src, maskImage, dst, timed, named, output, started, ct);
+            decode.Dispose();
+            var outcome = RenderDecoded(plan, src, maskImage, dst, timed, named, output, started, ct);
+            return outcome with
+            {
+                Stages = clock.Stages, InferenceMillis = clock.Milliseconds, CpuMillis = (Environment.CpuUsage.TotalTime - cpuStarted).TotalMilliseconds,
+                AllocatedBytes = GC.GetTotalAllocatedBytes() - allocatedBefore, Collections = GC.CollectionCount(0) - collectionsBefore,
+            };
         }
         finally
         {
@@ -243,7 +270,6 @@ internal sealed class FrameRenderer(long maxFramePixels, EffectLookup? effects =
         IReadOnlyList<TimedImage> neighbours, IReadOnlyDictionary<string, FloatImage> clips, Span<byte> output, long started, CancellationToken ct)
     {
         var engineStarted = Stopwatch.GetTimestamp();
-        using var inference = Runway.Models.Runtime.InferenceClock.Measure();
         EffectResult result;
         try
         {
@@ -261,11 +287,8 @@ internal sealed class FrameRenderer(long maxFramePixels, EffectLookup? effects =
         }
         var engineMillis = Stopwatch.GetElapsedTime(engineStarted).TotalMilliseconds;
         ct.ThrowIfCancellationRequested();
-        PixelCodec.Encode(dst, plan.Output, output);
-        return new RenderOutcome(result.Engine, Stopwatch.GetElapsedTime(started).TotalMilliseconds, engineMillis, result.Notes)
-        {
-            InferenceMillis = inference.Milliseconds,
-        };
+        using (Runway.Models.Runtime.InferenceClock.Stage(StageEncode)) PixelCodec.Encode(dst, plan.Output, output);
+        return new RenderOutcome(result.Engine, Stopwatch.GetElapsedTime(started).TotalMilliseconds, engineMillis, result.Notes);
     }
 
     /// <summary>Converts a wire descriptor to a layout and checks it against the daemon's limits.</summary>

@@ -13,9 +13,29 @@ namespace Runway.Daemon.Rendering;
 /// </summary>
 internal sealed class RenderPipeline(
     FrameRenderer renderer, ArenaRegistry arenas, SlotLeases leases, RenderScheduler scheduler, DaemonStats stats,
-    DaemonOptions options, ILogger<RenderPipeline> logger)
+    DaemonOptions options, ILogger<RenderPipeline> logger) : IDisposable
 {
     private readonly CancellationTokenSource _shutdown = new();
+    private readonly RenderThreads _threads = new();
+
+    // Set before the first frame: frame-sized native buffers stay in the C heap between frames (see NativeHeap).
+    private readonly string _nativeHeap = ConfigureNativeHeap(logger);
+
+    private static string ConfigureNativeHeap(ILogger logger)
+    {
+        var setting = Runway.Models.Runtime.NativeHeap.ConfigureForResidentRendering();
+        logger.LogInformation("{NativeHeap}", setting);
+        return setting;
+    }
+
+    /// <summary>What the native heap setting did in this process (for the log and tests).</summary>
+    public string NativeHeapSetting => _nativeHeap;
+
+    /// <summary>Stops the idle render threads (the container disposes the pipeline when the daemon stops).</summary>
+    public void Dispose() => _threads.Dispose();
+
+    /// <summary>Stage names of the steps before the frame is decoded (RenderInfo stages).</summary>
+    public const string StageBind = "daemon: bind frames", StageWait = "daemon: wait for turn";
     private volatile bool _stopping;
 
     /// <summary>True once the daemon stopped accepting renders.</summary>
@@ -46,14 +66,20 @@ internal sealed class RenderPipeline(
         stats.RenderStarted();
         try
         {
+            var bindStarted = System.Diagnostics.Stopwatch.GetTimestamp();
             using var frames = BoundFrames.Bind(request, plan, arenas, leases, inline);
+            var bindMillis = System.Diagnostics.Stopwatch.GetElapsedTime(bindStarted).TotalMilliseconds;
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(callToken, _shutdown.Token);
             var ct = linked.Token;
+            var waitStarted = System.Diagnostics.Stopwatch.GetTimestamp();
             using var turn = await scheduler.EnterAsync(plan.Class, caller ?? RenderCaller.Anonymous, ct).ConfigureAwait(false);
+            var waitMillis = System.Diagnostics.Stopwatch.GetElapsedTime(waitStarted).TotalMilliseconds;
             if (options.RenderDelayMs > 0) await Task.Delay(options.RenderDelayMs, ct).ConfigureAwait(false);
 
-            var outcome = renderer.Render(plan, frames.Source.Span, frames.Mask.IsEmpty ? default : frames.Mask.Span, frames.Output.Span, ct,
-                frames.Neighbours, frames.Clips);
+            // On a dedicated render thread, the same one as the previous render when it is idle (see RenderThreads).
+            RenderOutcome Run() => renderer.Render(plan, frames.Source.Span, frames.Mask.IsEmpty ? default : frames.Mask.Span,
+                frames.Output.Span, ct, frames.Neighbours, frames.Clips);
+            var outcome = RenderThreads.Enabled ? await _threads.RunAsync(Run).ConfigureAwait(false) : Run();
             frames.Complete();
             stats.Succeeded(plan.Effect.Id, outcome.DaemonMillis, outcome.Engine);
             logger.LogDebug("Rendered {EffectId} {Width}x{Height} in {Millis:F1} ms ({Engine}, interactive {Interactive})",
@@ -61,8 +87,13 @@ internal sealed class RenderPipeline(
             var info = new RenderInfo
             {
                 Engine = outcome.Engine, DaemonMillis = outcome.DaemonMillis, EngineMillis = outcome.EngineMillis, InferenceMillis = outcome.InferenceMillis,
+                DaemonCpuMillis = outcome.CpuMillis, DaemonAllocatedBytes = (ulong)Math.Max(0, outcome.AllocatedBytes), DaemonGcs = (uint)Math.Max(0, outcome.Collections),
             };
             info.Notes.AddRange(outcome.Notes);
+            // Before decode: binding the frames (arena lookup, leases) and the wait for a render turn.
+            info.Stages.Add(new RenderStage { Name = StageBind, Millis = bindMillis, CpuMillis = double.NaN });
+            info.Stages.Add(new RenderStage { Name = StageWait, Millis = waitMillis, CpuMillis = double.NaN });
+            foreach (var st in outcome.Stages) info.Stages.Add(new RenderStage { Name = st.Name, Millis = st.Millis, CpuMillis = st.CpuMillis });
             return new RenderFrameResponse { Output = request.Output.Descriptor_, Info = info };
         }
         catch

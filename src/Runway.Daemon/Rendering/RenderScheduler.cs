@@ -4,12 +4,28 @@ using Runway.Daemon.Errors;
 namespace Runway.Daemon.Rendering;
 
 /// <summary>Who asks for a render, for fairness, and until when the answer is still wanted.</summary>
-/// <param name="Client">The client's identity (the gRPC connection id: one per RunwayClient channel); "" = anonymous.</param>
+/// <param name="Client">The key the scheduler gives turns to (see <see cref="For"/>); "" = anonymous.</param>
 /// <param name="Deadline">The call's deadline (UTC), <see cref="DateTime.MaxValue"/> when it has none.</param>
 internal readonly record struct RenderCaller(string Client, DateTime Deadline)
 {
+    /// <summary>Longest client identity kept; a longer header is cut (it only needs to tell clients apart).</summary>
+    public const int MaxIdentityLength = 200;
+
     /// <summary>An anonymous caller without a deadline.</summary>
     public static RenderCaller Anonymous { get; } = new("", DateTime.MaxValue);
+
+    /// <summary>
+    /// The caller of one call: the client identity it declared (the <c>runway-client</c> header, one per client process
+    /// however many connections it opens), else its connection. The two kinds never collide: a client cannot take a
+    /// connection's turn by naming itself like one.
+    /// </summary>
+    public static RenderCaller For(string? identity, string connectionId, DateTime deadline)
+    {
+        var declared = identity?.Trim();
+        if (string.IsNullOrEmpty(declared)) return new RenderCaller("connection:" + connectionId, deadline);
+        if (declared.Length > MaxIdentityLength) declared = declared[..MaxIdentityLength];
+        return new RenderCaller("client:" + declared, deadline);
+    }
 }
 
 /// <summary>
@@ -17,7 +33,8 @@ internal readonly record struct RenderCaller(string Client, DateTime Deadline)
 /// batch, at most <c>maxQueued</c> of them — one more is refused at once with ResourceExhausted, so an overloaded
 /// daemon answers quickly instead of hanging a host. Within a class, waiting clients are served round-robin (first
 /// come, first served within one client), so a client that queued 50 frames delays another's single frame by at most
-/// one of its own. Waiting honours cancellation and the caller's deadline: a waiter whose deadline passes leaves the
+/// one of its own. A client is its declared identity, so a host rendering on several connections still takes one turn
+/// (see <see cref="RenderCaller.For"/>). Waiting honours cancellation and the caller's deadline: a waiter whose deadline passes leaves the
 /// queue with DeadlineExceeded instead of starting a render nobody will read.
 /// </summary>
 internal sealed class RenderScheduler

@@ -5,6 +5,7 @@ using Runway.Daemon.Diagnostics;
 using Runway.Daemon.Errors;
 using Runway.Daemon.Hosting;
 using Runway.Daemon.Rendering;
+using Runway.Models.Runtime;
 using Runway.Protocol;
 using Runway.Protocol.V1;
 using DaemonRpc = Runway.Protocol.V1.Daemon;
@@ -13,7 +14,8 @@ namespace Runway.Daemon.Services;
 
 /// <summary>Daemon.Hello/Health/Stats/Shutdown.</summary>
 internal sealed class DaemonService(
-    DaemonState state, DaemonStats stats, ArenaRegistry arenas, PeerGuard peers, RenderPipeline pipeline, ILogger<DaemonService> logger)
+    DaemonState state, DaemonStats stats, ArenaRegistry arenas, PeerGuard peers, RenderPipeline pipeline, RenderScheduler scheduler,
+    ModelRegistry models, ILogger<DaemonService> logger)
     : DaemonRpc.DaemonBase
 {
     public override Task<HelloResponse> Hello(HelloRequest request, ServerCallContext context)
@@ -60,8 +62,19 @@ internal sealed class DaemonService(
             ArenasRegistered = (uint)arenas.Count,
             ClientsConnected = (uint)peers.Count,
             WorkingSetBytes = (ulong)Environment.WorkingSet,
+            RendersQueued = (uint)scheduler.Queued,
         };
         response.Effects.AddRange(stats.Effects());
+        foreach (var m in models.RunStatistics())
+        {
+            var c = m.Counts;
+            response.Models.Add(new ModelStats
+            {
+                ModelId = m.Id, Frames = (ulong)c.Frames, Runs = (ulong)c.Runs, BatchedRuns = (ulong)c.BatchedRuns,
+                BatchedRequests = (ulong)c.BatchedRequests, Requests = (ulong)c.Requests, MeanBatchSize = c.MeanBatchSize,
+                LargestBatch = (uint)c.LargestBatch, MaxBatch = (uint)m.MaxBatch,
+            });
+        }
         return Task.FromResult(response);
     }
 

@@ -91,8 +91,12 @@ internal sealed class RenderService(ArenaRegistry arenas, PeerGuard peers, Rende
         }
     }
 
-    /// <summary>The caller for the scheduler: its connection (one per client channel) and the call's deadline.</summary>
-    private static RenderCaller Caller(ServerCallContext context) => new(context.GetHttpContext().Connection.Id, context.Deadline);
+    /// <summary>
+    /// The caller for the scheduler: the client identity the call declares (one turn per client process, however many
+    /// connections it opens), else its connection; and the call's deadline.
+    /// </summary>
+    private static RenderCaller Caller(ServerCallContext context) =>
+        RenderCaller.For(context.RequestHeaders.GetValue(ProtocolInfo.ClientIdentityHeader), context.GetHttpContext().Connection.Id, context.Deadline);
 
     /// <summary>Reads exact byte counts out of a stream of data chunks, splitting chunks that straddle two frames.</summary>
     private sealed class ChunkReader(IAsyncStreamReader<RenderChunk> stream)

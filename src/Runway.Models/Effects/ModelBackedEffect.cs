@@ -20,6 +20,9 @@ public sealed class ModelBackedEffect(IEffect fallback, ModelRegistry registry, 
     /// <summary>Prefix of the engine name of model renders.</summary>
     public const string EnginePrefix = "onnx/";
 
+    /// <summary>Stage names this effect reports through <see cref="InferenceClock"/> (RenderInfo stages).</summary>
+    public const string StageAcquire = "model: acquire pack", StageMatte = "model: matte finishing";
+
     public EffectDefinition Definition => fallback.Definition;
 
     /// <summary>The classical engine used when no pack serves.</summary>
@@ -32,14 +35,19 @@ public sealed class ModelBackedEffect(IEffect fallback, ModelRegistry registry, 
         if ((Definition.Id is InpaintDefinition.Id or ModelContracts.GenerativeFillEffect) && frame.Mask is null) return fallback.Render(frame, cancellationToken);
 
         var failures = new List<string>();
-        using var lease = registry.AcquireBest(Definition.Id, failures, cancellationToken);
-        if (lease is null) return FallBack(frame, failures, cancellationToken);
+        // The best pack for this frame, not only by priority (PackSelector): e.g. a promptable pack for prompted frames.
+        var acquire = InferenceClock.Stage(StageAcquire);
+        using var selection = PackSelector.Acquire(registry, Definition.Id, frame, failures, cancellationToken);
+        acquire.Dispose();
+        if (selection is null) return FallBack(frame, failures, cancellationToken);
+        var lease = selection.Lease;
         var pack = lease.Pack;
         RecurrentSlot? slot = null;
         var fingerprint = "";
         try
         {
             var notes = new List<string>();
+            if (selection.Note is { } chosen) notes.Add(chosen);
             frame.Clips.TryGetValue(ModelContracts.ReferenceClip, out var reference);
             if (pack.Contract == ModelContracts.StyleArbitrary && reference is null)
                 return FallBack(frame, [$"model pack '{pack.Id}' ({pack.Contract}) needs the {ModelContracts.ReferenceClip} clip connected"], cancellationToken);
@@ -90,7 +98,7 @@ public sealed class ModelBackedEffect(IEffect fallback, ModelRegistry registry, 
             {
                 // A video-matting pack's foreground output is the subject's colour with the background's spill removed.
                 var foreground = pack.Contract == ModelContracts.VideoMatting && pack.Outputs.Any(t => t.Role == TensorRole.Image);
-                notes.Add(FinishMatte(frame, foreground, draft is not null, cancellationToken));
+                using (InferenceClock.Stage(StageMatte)) notes.Add(FinishMatte(frame, foreground, draft is not null, cancellationToken));
             }
             if (slot is not null)
             {

@@ -13,8 +13,13 @@ namespace Runway.Models.Processing;
 /// </summary>
 internal static class ImageRunner
 {
+    /// <summary>Stage names reported through <see cref="InferenceClock"/> (RenderInfo stages).</summary>
+    internal const string StagePrepare = "model: accumulators", StageEncode = "model: encode inputs",
+        StageDecode = "model: decode outputs", StageNormalise = "model: normalise";
+
     public static void Run(ResidentModel model, FloatImage source, ModelFeeds feeds, FloatImage output, CancellationToken ct)
     {
+        var prepare = InferenceClock.Stage(StagePrepare);
         var pack = model.Pack;
         var alphaDecl = pack.Outputs.FirstOrDefault(t => t.Role == TensorRole.Alpha);
         if (output.Width != source.Width || output.Height != source.Height)
@@ -35,6 +40,7 @@ internal static class ImageRunner
             if (alphaWeightSum is not null) Array.Clear(alphaWeightSum, 0, pixels);
             alpha?.Pixels.Clear();
             output.Pixels.Clear();
+            prepare.Dispose();
             foreach (var y in ys)
             {
                 TilePlan.Weights(y, blend, weightY);
@@ -46,7 +52,7 @@ internal static class ImageRunner
                         weightX.AsSpan(0, x.Length), weightY.AsSpan(0, y.Length), ct);
                 }
             }
-            Normalise(pack, source, output, weightSum.AsSpan(0, pixels), alpha, alphaWeightSum);
+            using (InferenceClock.Stage(StageNormalise)) Normalise(pack, source, output, weightSum.AsSpan(0, pixels), alpha, alphaWeightSum);
         }
         finally
         {
@@ -83,6 +89,7 @@ internal static class ImageRunner
         var outputShapes = new long[outputs.Length][];
         try
         {
+            var encode = InferenceClock.Stage(StageEncode);
             for (var i = 0; i < inputs.Length; i++)
             {
                 var decl = pack.Inputs[i];
@@ -136,15 +143,20 @@ internal static class ImageRunner
                 outputShapes[o] = shape;
                 outputs[o] = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, buffers[inputs.Length + o].AsMemory(0, n), shape);
             }
+            encode.Dispose();
 
             using (var runOptions = new RunOptions())
             using (ct.Register(static state => ((RunOptions)state!).Terminate = true, runOptions))
             {
-                var runStarted = System.Diagnostics.Stopwatch.GetTimestamp();
+                var run = InferenceClock.StartRun();
                 try
                 {
                     if (model.Batcher is { } batcher) batcher.Run(inputs, outputs, ct);
-                    else model.Session.Run(runOptions, model.InputNames, inputs, model.OutputNames, outputs);
+                    else
+                    {
+                        model.Session.Run(runOptions, model.InputNames, inputs, model.OutputNames, outputs);
+                        model.Counters?.Run(1);
+                    }
                 }
                 catch (OnnxRuntimeException) when (ct.IsCancellationRequested)
                 {
@@ -152,10 +164,11 @@ internal static class ImageRunner
                 }
                 finally
                 {
-                    InferenceClock.AddRunSince(runStarted);
+                    run.Dispose();
                 }
             }
 
+            var decode = InferenceClock.Stage(StageDecode);
             for (var index = 0; index < outputs.Length; index++)
             {
                 var decl0 = pack.Outputs[index];
@@ -175,6 +188,7 @@ internal static class ImageRunner
                     throw new ModelException(ModelErrorKind.Unusable, $"model pack '{pack.Id}': output '{decl0.Name}' is {ow}x{oh} for a {width}x{height} input; padded models must keep the size");
                 TensorCodec.DecodeAccumulate(data, decl0, oh, ow, resize, target, sums, window, weightX, weightY);
             }
+            decode.Dispose();
         }
         finally
         {

@@ -118,6 +118,39 @@ public sealed class ModelRegistry : IDisposable
         lock (_gate) return _entries.Values.Any(e => e.Pack?.Effect == effectId && e.Error is null);
     }
 
+    /// <summary>
+    /// Run counters (frames, session runs, batches) of every known pack that has run since it was found, by id, with the
+    /// pack's declared <c>maxBatch</c>. A pack whose files change starts again from zero.
+    /// </summary>
+    public IReadOnlyList<PackRunStatistics> RunStatistics()
+    {
+        RescanIfDirty();
+        lock (_gate)
+        {
+            return _entries.Values
+                .Select(e => new PackRunStatistics(e.Id, e.Pack?.MaxBatch ?? 1, e.Counters.Snapshot()))
+                .Where(s => s.Counts.Frames > 0 || s.Counts.Runs > 0)
+                .OrderBy(s => s.Id, StringComparer.Ordinal)
+                .ToArray();
+        }
+    }
+
+    /// <summary>
+    /// The packs that could serve <paramref name="effectId"/> (found, well-formed, not marked unusable), best first:
+    /// highest priority, then id. Nothing is loaded.
+    /// </summary>
+    public IReadOnlyList<ModelPack> Candidates(string effectId)
+    {
+        RescanIfDirty();
+        lock (_gate)
+        {
+            return _entries.Values
+                .Where(e => e.Pack?.Effect == effectId && e.Error is null)
+                .OrderByDescending(e => e.Pack!.Priority).ThenBy(e => e.Id, StringComparer.Ordinal)
+                .Select(e => e.Pack!).ToArray();
+        }
+    }
+
     /// <summary>Loads (or keeps) a pack resident; throws <see cref="ModelException"/> when it cannot.</summary>
     public async Task<ModelStatus> LoadAsync(string id, CancellationToken ct = default)
     {
@@ -227,6 +260,8 @@ public sealed class ModelRegistry : IDisposable
                 {
                     entry.Loading = null;
                     entry.Model = model;
+                    // Counted from here on, before any lease: the warm-up is not, and counts outlive this session.
+                    model.Counters = entry.Counters;
                     _log?.Invoke($"model '{id}' loaded on {model.Provider} in {model.LoadMillis:F0} ms, warm-up {model.WarmupMillis:F0} ms, counted as {model.MemoryBytes / 1024.0 / 1024.0:F1} MiB");
                 }
                 else if (entry.Model != model)
@@ -456,6 +491,9 @@ public sealed class ModelRegistry : IDisposable
         public long ReservedBytes { get; set; }
 
         public long LastUsed { get; set; }
+
+        /// <summary>Frames, runs and batches of this pack since it was found; kept across evictions and reloads.</summary>
+        public RunCounters Counters { get; } = new();
 
         public ModelStatus Status() => new(
             Id, Pack?.Effect, Pack?.Version, Pack?.Licence, Pack?.Priority ?? 0, Directory,

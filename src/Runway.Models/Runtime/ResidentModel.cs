@@ -18,6 +18,7 @@ public sealed class ResidentModel : IDisposable
     private bool _retired;
     private bool _disposed;
     private long _runs;
+    private RunCounters? _counters;
 
     private ResidentModel(ModelPack pack, InferenceSession session, string provider, long memoryBytes)
     {
@@ -46,6 +47,20 @@ public sealed class ResidentModel : IDisposable
 
     /// <summary>Runs since load, the warm-up excluded.</summary>
     public long Runs => Interlocked.Read(ref _runs);
+
+    /// <summary>
+    /// The pack's run counters (frames, session runs, batches), kept by the registry across loads; null for a model
+    /// loaded outside a registry and during the warm-up. Setting it also routes the batcher's counts there.
+    /// </summary>
+    public RunCounters? Counters
+    {
+        get => _counters;
+        set
+        {
+            _counters = value;
+            if (Batcher is { } batcher) batcher.Counters = value;
+        }
+    }
 
     internal InferenceSession Session { get; }
 
@@ -122,6 +137,7 @@ public sealed class ResidentModel : IDisposable
     {
         ImageRunner.Run(this, source, feeds, output, ct);
         Interlocked.Increment(ref _runs);
+        _counters?.Frame();
     }
 
     /// <summary>What the pack cannot do in this runtime even though its manifest is well-formed.</summary>
@@ -206,5 +222,7 @@ public sealed class ResidentModel : IDisposable
             _retired = true;
         }
         Session.Dispose();
+        // runwayd keeps freed C-heap memory for reuse between frames (NativeHeap); a model leaving is when to give it back.
+        NativeHeap.Trim();
     }
 }

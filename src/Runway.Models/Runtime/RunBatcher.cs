@@ -6,7 +6,7 @@ namespace Runway.Models.Runtime;
 
 /// <summary>
 /// Stacks concurrent runs of one resident model along the batch axis (axis 0) when their input shapes are equal: a
-/// run waits up to <see cref="Window"/> (2 ms) for company — longer while a run of the same shape is already in flight,
+/// run waits up to <see cref="Window"/> for company (by default a tenth of the model's recent run time, at most 2 ms) — longer while a run of the same shape is already in flight,
 /// since it would only compete with it for the cores — and at most <see cref="Packs.ModelPack.MaxBatch"/> runs go in one
 /// <see cref="InferenceSession.Run(RunOptions, IReadOnlyCollection{string}, IReadOnlyCollection{OrtValue}, IReadOnlyCollection{string}, IReadOnlyCollection{OrtValue})"/>.
 /// Only packs whose every tensor is a picture with a dynamic axis 0 and no recurrent state batch (PackReader checks
@@ -27,7 +27,9 @@ internal sealed class RunBatcher
     private readonly object _gate = new();
     private readonly Dictionary<string, Group> _pending = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _inFlight = new(StringComparer.Ordinal);
-    private TimeSpan _window = TimeSpan.FromMilliseconds(2);
+    private TimeSpan _window = MaxWindow;
+    private bool _windowFixed;
+    private double _recentRunMillis = -1;
     private long _sessionRuns;
     private long _batchedRequests;
     private int _largestBatch;
@@ -41,22 +43,37 @@ internal sealed class RunBatcher
         _maxBatch = maxBatch;
     }
 
-    /// <summary>How long a run waits for others of its shape when none is in flight. Tests set it; setting wakes waiters.</summary>
+    /// <summary>The longest a run waits for company when nothing of its shape is in flight.</summary>
+    public static readonly TimeSpan MaxWindow = TimeSpan.FromMilliseconds(2);
+
+    /// <summary>
+    /// How long a run waits for others of its shape when none is in flight. Unless set, a tenth of the recent session
+    /// run time, at most <see cref="MaxWindow"/>: waiting 2 ms for company only pays when runs cost far more than that
+    /// (measured with runway-bench --batching on 0.1 ms tile runs: a fixed 2 ms window made 4 clients 4–5× slower than
+    /// no batching). Under 1 ms it is 0, since a thread cannot sleep for less. Tests set it; setting wakes waiters.
+    /// </summary>
     public TimeSpan Window
     {
         get
         {
-            lock (_gate) return _window;
+            lock (_gate) return EffectiveWindow();
         }
         set
         {
             lock (_gate)
             {
                 _window = value;
+                _windowFixed = true;
                 Monitor.PulseAll(_gate);
             }
         }
     }
+
+    /// <summary>
+    /// Where each session run is also counted (the pack's counters in the registry, which outlive this session); null
+    /// until the model is warmed up, so the warm-up is not counted.
+    /// </summary>
+    public RunCounters? Counters { get; set; }
 
     /// <summary>Session runs made (a batch of any size counts once).</summary>
     public long SessionRuns => Interlocked.Read(ref _sessionRuns);
@@ -118,7 +135,8 @@ internal sealed class RunBatcher
                 {
                     var inFlight = _inFlight.GetValueOrDefault(key);
                     var waited = Stopwatch.GetElapsedTime(group.Created);
-                    if (group.Members.Count >= _maxBatch || (inFlight == 0 && waited >= _window))
+                    var window = EffectiveWindow();
+                    if (group.Members.Count >= _maxBatch || (inFlight == 0 && waited >= window))
                     {
                         try
                         {
@@ -141,8 +159,10 @@ internal sealed class RunBatcher
                         break;
                     }
                     // In flight: woken when it ends. Otherwise: when the window closes (or a joiner fills the group).
-                    if (inFlight > 0 || _window == Timeout.InfiniteTimeSpan) Monitor.Wait(_gate);
-                    else Monitor.Wait(_gate, _window - waited);
+                    if (inFlight > 0 || window == Timeout.InfiniteTimeSpan) Monitor.Wait(_gate);
+                    // Monitor.Wait truncates to whole milliseconds: a remainder under 1 ms would be a 0 ms wait, i.e. a
+                    // busy loop on the lock until the window closes (measured: 5× the CPU per frame with small tiles).
+                    else Monitor.Wait(_gate, Math.Max(1, (int)Math.Ceiling((window - waited).TotalMilliseconds)));
                     continue;
                 }
                 Monitor.Wait(_gate);
@@ -198,6 +218,7 @@ internal sealed class RunBatcher
     {
         var members = group.Members;
         Exception? error = null;
+        var started = Stopwatch.GetTimestamp();
         try
         {
             if (members.Count == 1)
@@ -211,6 +232,7 @@ internal sealed class RunBatcher
             }
             Interlocked.Increment(ref _sessionRuns);
             InterlockedMax(ref _largestBatch, members.Count);
+            Counters?.Run(members.Count);
         }
         catch (Exception e)
         {
@@ -218,6 +240,11 @@ internal sealed class RunBatcher
         }
         lock (_gate)
         {
+            if (error is null)
+            {
+                var millis = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                _recentRunMillis = _recentRunMillis < 0 ? millis : 0.8 * _recentRunMillis + 0.2 * millis;
+            }
             try
             {
                 for (var m = 0; m < members.Count; m++)
@@ -266,6 +293,14 @@ internal sealed class RunBatcher
             }
             Monitor.PulseAll(_gate);
         }
+    }
+
+    /// <summary>Under the lock: the window in force (see <see cref="Window"/>).</summary>
+    private TimeSpan EffectiveWindow()
+    {
+        if (_windowFixed || _recentRunMillis < 0) return _window;
+        var millis = Math.Min(MaxWindow.TotalMilliseconds, _recentRunMillis / 10);
+        return millis < 1 ? TimeSpan.Zero : TimeSpan.FromMilliseconds(millis);
     }
 
     private static string ShapeKey(OrtValue[] inputs) =>

@@ -12,6 +12,7 @@ std::vector<GlPrimitive> gDone;
 GlPrimitive gOpen;
 std::array<float, 4> gColour{1, 1, 1, 1};
 bool gInside = false;
+int gCalls = 0;
 
 } // namespace
 
@@ -20,9 +21,15 @@ std::vector<GlPrimitive> glRecorded() {
     return gDone;
 }
 
+int glCalls() {
+    std::lock_guard<std::mutex> lock(gMutex);
+    return gCalls;
+}
+
 void glClearRecorded() {
     std::lock_guard<std::mutex> lock(gMutex);
     gDone.clear();
+    gCalls = 0;
 }
 
 } // namespace ofxhost
@@ -31,24 +38,31 @@ void glClearRecorded() {
 
 GL_STAND_IN void glBegin(unsigned mode) {
     std::lock_guard<std::mutex> lock(ofxhost::gMutex);
+    ++ofxhost::gCalls;
     ofxhost::gOpen = {mode, ofxhost::gColour, {}};
     ofxhost::gInside = true;
 }
 
 GL_STAND_IN void glEnd() {
     std::lock_guard<std::mutex> lock(ofxhost::gMutex);
+    ++ofxhost::gCalls;
     if (ofxhost::gInside) ofxhost::gDone.push_back(ofxhost::gOpen);
     ofxhost::gInside = false;
 }
 
 GL_STAND_IN void glVertex2d(double x, double y) {
     std::lock_guard<std::mutex> lock(ofxhost::gMutex);
+    ++ofxhost::gCalls;
     if (ofxhost::gInside) ofxhost::gOpen.vertices.emplace_back(x, y);
 }
 
 GL_STAND_IN void glColor4f(float r, float g, float b, float a) {
     std::lock_guard<std::mutex> lock(ofxhost::gMutex);
+    ++ofxhost::gCalls;
     ofxhost::gColour = {r, g, b, a};
 }
 
-GL_STAND_IN void glLineWidth(float) {}
+GL_STAND_IN void glLineWidth(float) {
+    std::lock_guard<std::mutex> lock(ofxhost::gMutex);
+    ++ofxhost::gCalls;
+}

@@ -1,6 +1,6 @@
 // gl_recorder.h: a stand-in for the few legacy OpenGL calls an overlay interact makes. The host executable exports
 // them (ENABLE_EXPORTS), so a plugin that looks OpenGL up in its process finds these, and every primitive it draws
-// is recorded for the cases to check.
+// is recorded for the cases to check. ofx-host-nogl links gl_absent.cpp instead: no OpenGL at all, nothing recorded.
 #pragma once
 
 #include <array>
@@ -20,6 +20,8 @@ struct GlPrimitive {
 
 /// Everything drawn since the last clear, in call order.
 std::vector<GlPrimitive> glRecorded();
+/// Calls to any of the stand-ins (state changes included) since the last clear.
+int glCalls();
 void glClearRecorded();
 
 } // namespace ofxhost

@@ -1,6 +1,8 @@
 // host.cpp: the host property set, suite lookup, and the memory, multithread, message and progress suites.
 #include "host.h"
 
+#include "draw_recorder.h"
+
 #include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
@@ -129,7 +131,7 @@ Host::Host(HostOptions options) : options_(std::move(options)) {
     props_.setString(kOfxPropType, {kOfxTypeImageEffectHost});
     props_.setString(kOfxPropName, {options_.name});
     props_.setString(kOfxPropLabel, {options_.label});
-    props_.setInt(kOfxPropAPIVersion, {1, 4});
+    props_.setInt(kOfxPropAPIVersion, {1, options_.drawSuite ? 5 : 4});
     props_.setInt(kOfxPropVersion, {1, 0, 0});
     props_.setString(kOfxPropVersionLabel, {"1.0"});
     props_.setInt(kOfxImageEffectHostPropIsBackground, {0});
@@ -160,6 +162,7 @@ const void* Host::fetchSuite(OfxPropertySetHandle, const char* name, int version
     if (n == kOfxMessageSuite && version == 2 && o.messageV2)
         return o.messageV2NullPersistent ? &kMessageV2NoPersistent : &kMessageV2;
     if (n == kOfxInteractSuite && version == 1 && o.overlays) return interactSuite();
+    if (n == kOfxDrawSuite && version == 1 && o.drawSuite) return drawSuite();
     if (n == kOfxProgressSuite && version == 1) return &kProgressV1;
     if (n == kOfxProgressSuite && version == 2) return &kProgressV2;
     return nullptr;

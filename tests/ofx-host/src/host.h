@@ -161,6 +161,7 @@ struct HostOptions {
     bool messageV1 = true;
     bool overlays = true;      // OfxImageEffectPropSupportsOverlays and the interact suite
     bool nativeHandles = true; // OfxParamPropHasHostOverlayHandle on Double2D params (Nuke: yes, Resolve: no)
+    bool drawSuite = false;    // OFX 1.5: the draw suite (draw_recorder.h) and API version 1.5
 };
 
 /// The host object: its property set, the suites, and a record of what plugins did with them.

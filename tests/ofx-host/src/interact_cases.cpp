@@ -1,121 +1,13 @@
 // interact_cases.cpp: the viewer overlay interact (effects.json "overlays"). It must be offered only by effects with
 // on-screen handles and only to hosts that show overlays, draw each handle where its params put it (canonical
-// coordinates), show or hide handles with their params, and turn pen drags into param values.
-#include "gl_recorder.h"
-#include "rig.h"
+// coordinates), show or hide handles with their params, and turn pen drags into param values. It draws through the
+// host's OFX 1.5 draw suite when the host passes a draw context, and through the host's OpenGL otherwise.
+#include "overlay_driver.h"
 #include "sandbox.h"
 
 #include <algorithm>
-#include <cmath>
-#include <cstdio>
-#include <set>
 
 namespace ofxhost {
-namespace {
-
-constexpr const char* kGenerativeFillId = "com.runwayml.generative-fill";
-constexpr const char* kRotoscopeId = "com.runwayml.rotoscope";
-
-OfxPluginEntryPoint overlayEntry(PluginSession& session) {
-    const auto p = session.descriptor().props.getPointer(kOfxImageEffectPluginPropOverlayInteractV1);
-    return p && *p != nullptr ? reinterpret_cast<OfxPluginEntryPoint>(*p) : nullptr;
-}
-
-// A host like Resolve: it shows overlays but draws no handles of its own for position params.
-void installHostWithoutNativeHandles() {
-    HostOptions options;
-    options.nativeHandles = false;
-    installHost(std::make_unique<Host>(options));
-}
-
-std::shared_ptr<PluginSession> prepared(TestContext& ctx, const char* id) {
-    auto binary = loadPluginBinary(ctx.pluginPath, id);
-    auto session = std::make_shared<PluginSession>(binary, binary->find(id));
-    session->prepare(kOfxImageEffectContextGeneral);
-    return session;
-}
-
-// One overlay interact instance over one effect instance, driven the way a host's viewer does.
-class Overlay {
-public:
-    Overlay(OfxPluginEntryPoint entry, EffectInstance& effect) : entry_(entry), effect_(effect) {
-        CHECK(entry_(kOfxActionDescribe, descriptor_.handle(), nullptr, nullptr) == kOfxStatOK, "interact describe failed");
-        instance_.props.setPointer(kOfxPropEffectInstance, effect.effect().handle());
-        instance_.props.setDouble(kOfxInteractPropPixelScale, {1.0, 1.0});
-        CHECK(entry_(kOfxActionCreateInstance, instance_.handle(), nullptr, nullptr) == kOfxStatOK, "interact create failed");
-    }
-    ~Overlay() { entry_(kOfxActionDestroyInstance, instance_.handle(), nullptr, nullptr); }
-    Overlay(const Overlay&) = delete;
-    Overlay& operator=(const Overlay&) = delete;
-
-    Interact& interact() { return instance_; }
-
-    std::vector<GlPrimitive> draw() {
-        glClearRecorded();
-        PropertySet in;
-        fill(in, nullptr);
-        const OfxStatus st = entry_(kOfxInteractActionDraw, instance_.handle(), in.handle(), nullptr);
-        CHECK(st == kOfxStatOK, "draw returned " << st);
-        return glRecorded();
-    }
-
-    OfxStatus pen(const char* action, double x, double y) {
-        PropertySet in;
-        const double at[2] = {x, y};
-        fill(in, at);
-        return entry_(action, instance_.handle(), in.handle(), nullptr);
-    }
-
-private:
-    void fill(PropertySet& in, const double* pen) {
-        in.setPointer(kOfxPropEffectInstance, effect_.effect().handle());
-        in.setDouble(kOfxPropTime, {0.0});
-        in.setDouble(kOfxImageEffectPropRenderScale, {1.0, 1.0});
-        in.setDouble(kOfxInteractPropPixelScale, {1.0, 1.0});
-        in.setDouble(kOfxInteractPropBackgroundColour, {0.0, 0.0, 0.0});
-        if (pen != nullptr) {
-            in.setDouble(kOfxInteractPropPenPosition, {pen[0], pen[1]});
-            in.setDouble(kOfxInteractPropPenPressure, {1.0});
-        }
-    }
-
-    OfxPluginEntryPoint entry_;
-    EffectInstance& effect_;
-    Interact descriptor_;
-    Interact instance_;
-};
-
-bool black(const GlPrimitive& p) { return p.colour[0] == 0 && p.colour[1] == 0 && p.colour[2] == 0; }
-
-std::vector<GlPrimitive> coloured(const std::vector<GlPrimitive>& all, unsigned mode) {
-    std::vector<GlPrimitive> out;
-    for (const auto& p : all)
-        if (p.mode == mode && !black(p)) out.push_back(p);
-    return out;
-}
-
-bool near(double a, double b) { return std::fabs(a - b) < 1e-6; }
-
-// Whether one of the primitives is a loop through exactly these four points (any start, either direction).
-bool hasRectangle(const std::vector<GlPrimitive>& loops, double x1, double y1, double x2, double y2) {
-    const std::set<std::pair<double, double>> want{{x1, y1}, {x2, y1}, {x2, y2}, {x1, y2}};
-    for (const auto& p : loops) {
-        if (p.vertices.size() != 4) continue;
-        std::set<std::pair<double, double>> got(p.vertices.begin(), p.vertices.end());
-        if (got == want) return true;
-    }
-    return false;
-}
-
-std::vector<double> value2D(EffectInstance& instance, const std::string& name) { return instance.param(name).numbers; }
-
-std::string text(const std::vector<double>& v) {
-    char buf[96];
-    std::snprintf(buf, sizeof buf, "(%g, %g)", v.at(0), v.at(1));
-    return buf;
-}
-
-} // namespace
 
 OFX_TEST(overlay_interact_is_offered_only_by_effects_with_handles) {
     Sandbox sandbox;
@@ -160,15 +52,7 @@ OFX_TEST(overlay_draws_the_fill_shape_where_its_params_put_it_and_only_when_used
     CHECK(std::any_of(rect.begin(), rect.end(), black), "no shadow pass: handles would vanish on bright pictures");
 
     instance.setParam("maskSource", "Ellipse");
-    bool ellipse = false;
-    for (const auto& loop : coloured(overlay.draw(), kGlLineLoop)) {
-        if (loop.vertices.size() < 16) continue; // corner knobs
-        ellipse = std::all_of(loop.vertices.begin(), loop.vertices.end(), [](const auto& v) {
-            const double u = (v.first - 70) / 8, w = (v.second - 64) / 6;
-            return std::fabs(u * u + w * w - 1) < 1e-6;
-        });
-    }
-    CHECK(ellipse, "no ellipse outline with centre (70,64) and radii 8 x 6");
+    CHECK(hasEllipse(overlay.draw(), 70, 64, 8, 6), "no ellipse outline with centre (70,64) and radii 8 x 6");
 }
 
 OFX_TEST(overlay_drags_move_the_centre_and_resize_about_the_opposite_corner) {
@@ -219,21 +103,9 @@ OFX_TEST(overlay_shows_rotoscope_points_when_enabled_in_their_role_colour_and_dr
     instance.setParam("positivePoint1", "30,40");
     instance.setParam("negativePoint1Enabled", "1");
     instance.setParam("negativePoint1", "100,20");
-    const auto crosses = coloured(overlay.draw(), kGlLines);
-    const auto centredAt = [&](double x, double y, bool green) {
-        return std::any_of(crosses.begin(), crosses.end(), [&](const GlPrimitive& p) {
-            const bool colour = green ? p.colour[1] > p.colour[0] : p.colour[0] > p.colour[1];
-            double sx = 0, sy = 0;
-            for (const auto& v : p.vertices) {
-                sx += v.first;
-                sy += v.second;
-            }
-            const auto n = static_cast<double>(p.vertices.size());
-            return colour && n > 0 && near(sx / n, x) && near(sy / n, y);
-        });
-    };
-    CHECK(centredAt(30, 40, true), "no green (include) handle at the positive point (30, 40)");
-    CHECK(centredAt(100, 20, false), "no red (exclude) handle at the negative point (100, 20)");
+    const auto points = overlay.draw();
+    CHECK(hasCrossAt(points, 30, 40, true), "no green (include) handle at the positive point (30, 40)");
+    CHECK(hasCrossAt(points, 100, 20, false), "no red (exclude) handle at the negative point (100, 20)");
 
     CHECK(overlay.pen(kOfxInteractActionPenDown, 101, 21) == kOfxStatOK, "pen down on the negative point not taken");
     overlay.pen(kOfxInteractActionPenMotion, 111, 26);
@@ -263,6 +135,111 @@ OFX_TEST(overlay_leaves_points_to_hosts_with_native_handles_and_keeps_outlines) 
     overlay.pen(kOfxInteractActionPenUp, 82, 74);
     CHECK(near(value2D(instance, "size")[0], 20) && near(value2D(instance, "size")[1], 16),
           "corner drag gave size " << text(value2D(instance, "size")) << ", want (20, 16)");
+}
+
+// ------------------------------------------------------------------------------------------ OFX 1.5 draw suite
+
+// An OFX 1.5 host that passes a draw context gets every handle through its draw suite, and no OpenGL at all: its
+// viewer may not be OpenGL (Metal, Vulkan), where a stray GL call draws nothing or worse.
+OFX_TEST(overlay_draws_the_fill_shape_through_the_host_draw_suite_and_makes_no_gl_call) {
+    installHostWithoutNativeHandles(true);
+    Sandbox sandbox;
+    auto session = prepared(ctx, kGenerativeFillId);
+    EffectInstance instance(*session);
+    CHECK(instance.create() == kOfxStatOK, "create instance failed" << messagesText());
+    Overlay overlay(overlayEntry(*session), instance);
+
+    const auto hidden = overlay.drawFrame(true);
+    CHECK(coloured(asGl(hidden.suite), kGlLineLoop).empty() && coloured(asGl(hidden.suite), kGlLines).empty(),
+          "handles drawn through the suite while the mask comes from the clip");
+
+    instance.setParam("maskSource", "Rectangle");
+    instance.setParam("center", "70,64");
+    instance.setParam("size", "16,12");
+    const auto rect = overlay.drawFrame(true);
+    const auto drawn = asGl(rect.suite);
+    CHECK(rect.glCalls == 0, rect.glCalls << " OpenGL calls made although the host passed a draw context");
+    CHECK(rect.suiteRejected == 0, rect.suiteRejected << " draw suite calls rejected (bad point count or argument)");
+    CHECK(hasRectangle(coloured(drawn, kGlLineLoop), 62, 58, 78, 70), "no rectangle outline through (62,58)-(78,70) in the suite");
+    CHECK(!coloured(drawn, kGlLines).empty(), "no centre handle drawn through the suite");
+    CHECK(std::any_of(drawn.begin(), drawn.end(), black), "no shadow pass through the suite");
+    CHECK(rect.suiteWidthFirst, "no line width set through the suite before drawing");
+
+    instance.setParam("maskSource", "Ellipse");
+    const auto ellipse = overlay.drawFrame(true);
+    CHECK(ellipse.glCalls == 0, ellipse.glCalls << " OpenGL calls made drawing the ellipse through the suite");
+    CHECK(hasEllipse(asGl(ellipse.suite), 70, 64, 8, 6), "no ellipse outline with centre (70,64) and radii 8 x 6 in the suite");
+}
+
+OFX_TEST(overlay_draws_rotoscope_points_through_the_draw_suite_in_their_role_colours) {
+    installHostWithoutNativeHandles(true);
+    Sandbox sandbox;
+    auto session = prepared(ctx, kRotoscopeId);
+    EffectInstance instance(*session);
+    CHECK(instance.create() == kOfxStatOK, "create instance failed" << messagesText());
+    Overlay overlay(overlayEntry(*session), instance);
+    instance.setParam("positivePoint1Enabled", "1");
+    instance.setParam("positivePoint1", "30,40");
+    instance.setParam("negativePoint1Enabled", "1");
+    instance.setParam("negativePoint1", "100,20");
+
+    const auto frame = overlay.drawFrame(true);
+    const auto drawn = asGl(frame.suite);
+    CHECK(frame.glCalls == 0, frame.glCalls << " OpenGL calls made although the host passed a draw context");
+    CHECK(frame.suiteRejected == 0, frame.suiteRejected << " draw suite calls rejected");
+    CHECK(hasCrossAt(drawn, 30, 40, true), "no green (include) handle at the positive point (30, 40) in the suite");
+    CHECK(hasCrossAt(drawn, 100, 20, false), "no red (exclude) handle at the negative point (100, 20) in the suite");
+
+    // Hovering a point highlights it (and only it), through the suite as well. The context of a finished draw
+    // action is gone: pen events must not draw into it.
+    const int strayBefore = drawSuiteCallsWithoutContext();
+    CHECK(overlay.pen(kOfxInteractActionPenMotion, 100, 20) == kOfxStatReplyDefault, "a hover move was swallowed");
+    CHECK(drawSuiteCallsWithoutContext() == strayBefore, "drew through the suite outside a draw action");
+    const auto hover = asGl(overlay.drawFrame(true).suite);
+    CHECK(crossColoursAt(hover, 100, 20) != crossColoursAt(drawn, 100, 20), "the hovered point is not highlighted");
+    CHECK(crossColoursAt(hover, 30, 40) == crossColoursAt(drawn, 30, 40), "hovering one point recoloured another");
+}
+
+// An OFX 1.5 host offers the draw suite but leaves the context out of a draw action (e.g. an OpenGL viewer that
+// never adopted it): the overlay must still draw, through OpenGL, the very same shapes.
+OFX_TEST(overlay_falls_back_to_gl_when_the_draw_suite_host_passes_no_draw_context) {
+    installHostWithoutNativeHandles(true);
+    Sandbox sandbox;
+    auto session = prepared(ctx, kGenerativeFillId);
+    EffectInstance instance(*session);
+    CHECK(instance.create() == kOfxStatOK, "create instance failed" << messagesText());
+    Overlay overlay(overlayEntry(*session), instance);
+    instance.setParam("maskSource", "Rectangle");
+    instance.setParam("center", "70,64");
+    instance.setParam("size", "16,12");
+
+    const int strayBefore = drawSuiteCallsWithoutContext();
+    const auto viaGl = overlay.drawFrame(false);
+    CHECK(drawSuiteCallsWithoutContext() == strayBefore, "the draw suite was called without a draw context");
+    CHECK(viaGl.suite.empty(), "drew into a draw context the host did not pass");
+    CHECK(hasRectangle(coloured(viaGl.gl, kGlLineLoop), 62, 58, 78, 70), "no OpenGL rectangle outline through (62,58)-(78,70)");
+    CHECK(std::any_of(viaGl.gl.begin(), viaGl.gl.end(), black), "no OpenGL shadow pass");
+
+    const auto viaSuite = overlay.drawFrame(true);
+    CHECK(viaSuite.glCalls == 0 && sameDrawing(viaGl.gl, asGl(viaSuite.suite)),
+          "the draw suite and OpenGL drew different shapes (" << viaSuite.suite.size() << " vs " << viaGl.gl.size()
+                                                               << " primitives)");
+}
+
+// A draw context on its own is not enough: without the suite to draw into it, OpenGL stays the way to draw.
+OFX_TEST(overlay_uses_gl_when_a_draw_context_comes_from_a_host_without_the_suite) {
+    installHostWithoutNativeHandles(false);
+    Sandbox sandbox;
+    auto session = prepared(ctx, kGenerativeFillId);
+    EffectInstance instance(*session);
+    CHECK(instance.create() == kOfxStatOK, "create instance failed" << messagesText());
+    Overlay overlay(overlayEntry(*session), instance);
+    instance.setParam("maskSource", "Rectangle");
+    instance.setParam("center", "70,64");
+    instance.setParam("size", "16,12");
+    const auto frame = overlay.drawFrame(true);
+    CHECK(frame.suite.empty(), "drew through a draw suite the host never offered");
+    CHECK(hasRectangle(coloured(frame.gl, kGlLineLoop), 62, 58, 78, 70), "no OpenGL rectangle outline through (62,58)-(78,70)");
 }
 
 } // namespace ofxhost

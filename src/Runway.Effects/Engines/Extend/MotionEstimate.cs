@@ -239,7 +239,7 @@ public static class MotionEstimator
 }
 
 /// <summary>
-/// Small thread-safe cache of <see cref="MotionEstimate"/>s keyed by instance, the history greys' content and the
+/// Small thread-safe cache of <see cref="MotionEstimate"/>s keyed by the history greys' content and the
 /// settings: scrubbing through an extension measures the motion once. Oldest entries go first past the capacity.
 /// </summary>
 public sealed class MotionCache(int capacity = 16)

@@ -61,8 +61,8 @@ public sealed record LookLearnResult(string OutputPath, int Size, string Kind, i
 
 /// <summary>
 /// Learns a look from before/after stills or a mood board and writes it (.cube, Resolve dialect, or .3dl):
-/// the work behind <c>runway looks learn --daemon</c> and the daemon's Looks.Learn call. Input is checked before any
-/// work (<see cref="Validate"/>), so bad jobs fail at once with a message that names the file or value.
+/// the work behind <c>runway looks learn</c> (in process, or with --daemon through Looks.Learn). Input is checked
+/// before any work (<see cref="Validate"/>), so bad jobs fail at once with a message that names the file or value.
 /// </summary>
 public static class LookLearner
 {
@@ -103,11 +103,21 @@ public static class LookLearner
         return shaper;
     }
 
-    /// <summary>Runs a job: validate, load, fit (cancellable), write. Reports progress as it goes.</summary>
+    /// <summary>
+    /// Runs a job: validate, load, fit (cancellable), write. Reports progress as it goes. The one implementation behind
+    /// both the daemon's Looks.Learn and the in-process <c>runway looks learn</c>.
+    /// </summary>
+    /// <param name="job">What to learn from and where to write it.</param>
+    /// <param name="progress">Receives the stage and fraction done (synchronously, in order).</param>
+    /// <param name="cancellationToken">Stops loading or fitting; nothing is written once cancelled.</param>
+    /// <param name="loadStill">Reads one still as tightly packed RGBA float code values (default <see cref="LoadStill"/>);
+    /// the command line passes its own reader, which also knows its PAM files.</param>
     /// <exception cref="ArgumentException">Bad input: missing or undecodable file, size mismatch, unknown shaper …</exception>
     /// <exception cref="OperationCanceledException">Cancelled; nothing is written.</exception>
-    public static LookLearnResult Learn(LookLearnJob job, IProgress<LookLearnProgress>? progress = null, CancellationToken cancellationToken = default)
+    public static LookLearnResult Learn(LookLearnJob job, IProgress<LookLearnProgress>? progress = null, CancellationToken cancellationToken = default,
+        Func<string, (int Width, int Height, float[] Pixels)>? loadStill = null)
     {
+        loadStill ??= LoadStill;
         var shaper = Validate(job);
         var clock = Stopwatch.StartNew();
         var files = job.Before.Count + job.After.Count + job.MoodBoard.Count + job.Sources.Count;
@@ -115,7 +125,7 @@ public static class LookLearner
         float[] Load(string path, out int width, out int height)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var (w, h, pixels) = LoadStill(path);
+            var (w, h, pixels) = loadStill(path);
             width = w;
             height = h;
             progress?.Report(new LookLearnProgress(0.2 * ++loaded / files, StageLoading));
@@ -156,7 +166,12 @@ public static class LookLearner
             var fitStart = 0.2;
             if (job.Generalise)
             {
-                var (best, _) = LutFitter.CrossValidate(fitSamples, LutFitter.GeneralisingCandidates, cancellationToken,
+                // The candidates fit in Oklab, which reads pairs as sRGB code values; after a shaper the pairs are
+                // lattice coordinates, so the same settings are fitted in those instead.
+                var candidates = shaper is null
+                    ? LutFitter.GeneralisingCandidates
+                    : LutFitter.GeneralisingCandidates.Select(c => c with { Space = LutFitSpace.CodeValues }).ToList();
+                var (best, _) = LutFitter.CrossValidate(fitSamples, candidates, cancellationToken,
                     new Progress(p => progress?.Report(new LookLearnProgress(0.2 + 0.5 * p, StageCrossValidating))));
                 options = best;
                 fitStart = 0.7;
@@ -182,7 +197,7 @@ public static class LookLearner
                 n++;
             }
             meanDeltaE = sum / n;
-            note = $"learned from {job.Before.Count} before/after pair(s){(job.Generalise ? $" (generalised: {options.Size}³ on a {options.ToneCurveBins}-bin tone-curve prior, smoothness {options.Smoothness:g}, prior weight {options.PriorWeight:g}, chosen by leave-one-photo-out)" : "")}: " +
+            note = $"learned from {job.Before.Count} before/after pair(s){(job.Generalise ? $" (generalised: {options.Size}³ in {(options.Space == LutFitSpace.Oklab ? "Oklab" : "code values")} on a {options.ToneCurveBins}-bin tone-curve prior, smoothness {options.Smoothness:g}, prior weight {options.PriorWeight:g}, chosen by leave-one-photo-out)" : "")}: " +
                    $"{fitReport.Samples} samples, rms residual {fitReport.RmsResidual:F4}, mean ΔE2000 {meanDeltaE:F2}";
         }
 
@@ -203,21 +218,31 @@ public static class LookLearner
     {
         using var raw = Cv2.ImRead(path, ImreadModes.Unchanged);
         if (raw.Empty()) throw new ArgumentException($"cannot decode image '{path}' (missing, corrupt or unsupported format)");
-        var scale = raw.Depth() switch { MatType.CV_8U => 1 / 255.0, MatType.CV_16U => 1 / 65535.0, _ => 1.0 };
-        using var f = new Mat();
-        raw.ConvertTo(f, MatType.CV_32F, scale);
         using var rgba = new Mat();
-        switch (f.Channels())
+        switch (raw.Channels())
         {
-            case 1: Cv2.CvtColor(f, rgba, ColorConversionCodes.GRAY2RGBA); break;
-            case 3: Cv2.CvtColor(f, rgba, ColorConversionCodes.BGR2RGBA); break;
-            case 4: Cv2.CvtColor(f, rgba, ColorConversionCodes.BGRA2RGBA); break;
-            default: throw new ArgumentException($"image '{path}' has {f.Channels()} channels; 1, 3 or 4 are supported");
+            case 1: Cv2.CvtColor(raw, rgba, ColorConversionCodes.GRAY2RGBA); break;
+            case 3: Cv2.CvtColor(raw, rgba, ColorConversionCodes.BGR2RGBA); break;
+            case 4: Cv2.CvtColor(raw, rgba, ColorConversionCodes.BGRA2RGBA); break;
+            default: throw new ArgumentException($"image '{path}' has {raw.Channels()} channels; 1, 3 or 4 are supported");
         }
-        var pixels = new float[rgba.Rows * rgba.Cols * 4];
-        // CvtColor allocates its output, so it is one continuous block.
-        Marshal.Copy(rgba.Data, pixels, 0, pixels.Length);
-        return (rgba.Cols, rgba.Rows, pixels);
+        return RgbaPixels(rgba);
+    }
+
+    /// <summary>
+    /// A decoded 4-channel RGBA image as tightly packed float code values: 8-bit /255, 16-bit /65535, float as stored
+    /// (the encoding a look is fitted and applied in).
+    /// </summary>
+    public static (int Width, int Height, float[] Pixels) RgbaPixels(Mat rgba)
+    {
+        if (rgba.Channels() != 4) throw new ArgumentException($"expected an RGBA image, got {rgba.Channels()} channels", nameof(rgba));
+        var scale = rgba.Depth() switch { MatType.CV_8U => 1 / 255.0, MatType.CV_16U => 1 / 65535.0, _ => 1.0 };
+        // ConvertTo allocates its output, so it is one continuous block.
+        using var f = new Mat();
+        rgba.ConvertTo(f, MatType.CV_32FC4, scale);
+        var pixels = new float[f.Rows * f.Cols * 4];
+        Marshal.Copy(f.Data, pixels, 0, pixels.Length);
+        return (f.Cols, f.Rows, pixels);
     }
 
     /// <summary>Synchronous progress relay (System.Progress posts to the thread pool, which would reorder reports).</summary>

@@ -17,6 +17,7 @@ namespace Runway.Effects.Engines.Style;
 /// and its predecessor's pixels and the params. Interactive renders take the draft path: colour through a baked
 /// lattice, texture at reduced size by a float domain transform, fewer colour samples, and stabilisation (fast flow)
 /// only when the previous frame's draft result is cached — so scrubbing forward is stabilised, at no re-stylising cost.
+/// The draft caches and blends reduced copies (<see cref="TemporalStabilizer.BlendReduced"/>), not full frames.
 /// </remarks>
 public sealed class StyleTransferEngine : IEffect
 {
@@ -55,33 +56,63 @@ public sealed class StyleTransferEngine : IEffect
             .Where(n => n.Time < frame.Time - 1e-9 && n.Source.Width == source.Width && n.Source.Height == source.Height)
             .OrderByDescending(n => n.Time)
             .FirstOrDefault();
+        var previousKey = previous is null ? null : key with { SourceHash = ReferenceCache.ContentHash(previous.Source.Pixels) };
+        if (interactive)
+        {
+            StabiliseDraft(source, output, key, previous, previousKey, strength, notes, cancellationToken);
+            return new EffectResult(Name, notes);
+        }
         if (previous is null)
         {
             _styled.Store(key, output);
-            if (interactive) notes.AddRange(["draft: stabilisation skipped", "no previous frame sent"]);
-            else notes.Add("stabilisation: no previous frame (first frame or a still)");
+            notes.Add("stabilisation: no previous frame (first frame or a still)");
             return new EffectResult(Name, notes);
         }
         using var previousStyled = new FloatImage(source.Width, source.Height);
-        var previousKey = key with { SourceHash = ReferenceCache.ContentHash(previous.Source.Pixels) };
-        var cached = _styled.TryCopy(previousKey, previousStyled);
+        var cached = _styled.TryCopy(previousKey!, previousStyled);
         _styled.Store(key, output);
         if (!cached)
         {
-            if (interactive)
-            {
-                // Re-stylising the previous frame would double the draft's cost: stabilise only from the cache.
-                notes.AddRange(["draft: stabilisation skipped", "previous frame's draft result not in the cache"]);
-                return new EffectResult(Name, notes);
-            }
             Stylise(previous.Source, previousStyled, p, reference, frame.RenderScale, interactive: false, notes: null, cancellationToken);
-            _styled.Store(previousKey, previousStyled);
+            _styled.Store(previousKey!, previousStyled);
         }
-        var stats = TemporalStabilizer.Blend(source, output, previous.Source, previousStyled, strength,
-            interactive ? FlowSettings.Fast : FlowSettings.Medium, cancellationToken);
+        var stats = TemporalStabilizer.Blend(source, output, previous.Source, previousStyled, strength, FlowSettings.Medium, cancellationToken);
         notes.Add(string.Create(CultureInfo.InvariantCulture,
-            $"{(interactive ? "draft: " : "")}stabilised with frame {previous.Time} ({(cached ? "cached" : "re-stylised")} previous result): motion reliable on {stats.Reliable:P0}, mean blend {stats.MeanWeight:0.00}"));
+            $"stabilised with frame {previous.Time} ({(cached ? "cached" : "re-stylised")} previous result): motion reliable on {stats.Reliable:P0}, mean blend {stats.MeanWeight:0.00}"));
         return new EffectResult(Name, notes);
+    }
+
+    /// <summary>
+    /// The draft's stabilisation: keeps only reduced copies of each frame's source and result in the cache (a ninth of
+    /// a 1080p frame), and blends at that size (<see cref="TemporalStabilizer.BlendReduced"/>) when the previous
+    /// frame's copies are cached; it never re-stylises the previous frame, which would double the draft's cost.
+    /// </summary>
+    private void StabiliseDraft(FloatImage source, FloatImage output, StyledFrameCache.Key key, TimedImage? previous,
+        StyledFrameCache.Key? previousKey, float strength, List<string> notes, CancellationToken ct)
+    {
+        var (rw, rh) = TemporalStabilizer.ReducedSize(source.Width, source.Height);
+        using var reducedSource = new FloatImage(rw, rh);
+        using var reducedStyled = new FloatImage(rw, rh);
+        TemporalStabilizer.Reduce(source, reducedSource, ct);
+        TemporalStabilizer.Reduce(output, reducedStyled, ct);
+        using var previousSource = previous is null ? null : new FloatImage(rw, rh);
+        using var previousStyled = previous is null ? null : new FloatImage(rw, rh);
+        var cached = previous is not null && _styled.TryCopy(previousKey!, previousStyled!, previousSource);
+        _styled.Store(key, reducedStyled, reducedSource);
+        if (previous is null)
+        {
+            notes.AddRange(["draft: stabilisation skipped", "no previous frame sent"]);
+            return;
+        }
+        if (!cached)
+        {
+            notes.AddRange(["draft: stabilisation skipped", "previous frame's draft result not in the cache"]);
+            return;
+        }
+        var stats = TemporalStabilizer.BlendReduced(output, reducedSource, reducedStyled, previousSource!, previousStyled!, strength,
+            FlowSettings.Fast, ct);
+        notes.Add(string.Create(CultureInfo.InvariantCulture,
+            $"draft: stabilised with frame {previous.Time} (cached previous result) at {rw}x{rh}: motion reliable on {stats.Reliable:P0}, mean blend {stats.MeanWeight:0.00}"));
     }
 
     private ColourStatistics? ResolveReference(EffectFrame frame, List<string> notes)

@@ -9,7 +9,8 @@ namespace Runway.Effects.Engines.Style;
 /// all — while staying correct for any render order: an entry is used only when the neighbour frame's pixels hash to
 /// the same value, so the output is the same as if the previous frame had been re-stylised.
 /// </summary>
-/// <remarks>Small (a few frames; a 1080p frame is 33 MB), least recently used first out; thread-safe.</remarks>
+/// <remarks>Small (a few frames; a 1080p final frame is 33 MB, a draft keeps only reduced copies of its result and
+/// source), least recently used first out; thread-safe.</remarks>
 public sealed class StyledFrameCache : IDisposable
 {
     /// <summary>Frames kept across all instances.</summary>
@@ -37,17 +38,23 @@ public sealed class StyledFrameCache : IDisposable
             Reference is null ? 0 : System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(Reference));
     }
 
-    private sealed record Entry(Key Key, FloatImage Image);
+    private sealed record Entry(Key Key, FloatImage Styled, FloatImage? Source);
 
-    /// <summary>Copies the cached frame for <paramref name="key"/> into <paramref name="destination"/>; false on a miss.</summary>
-    public bool TryCopy(Key key, FloatImage destination)
+    /// <summary>
+    /// Copies the cached frame for <paramref name="key"/> into <paramref name="styled"/> (and its source copy into
+    /// <paramref name="source"/> when given); false on a miss, or when a source copy is asked for and was not stored.
+    /// </summary>
+    public bool TryCopy(Key key, FloatImage styled, FloatImage? source = null)
     {
         lock (_lock)
         {
             for (var node = _entries.First; node is not null; node = node.Next)
             {
                 if (!node.Value.Key.Equals(key)) continue;
-                node.Value.Image.CopyTo(destination);
+                var entry = node.Value;
+                if (!SameSize(entry.Styled, styled) || (source is not null && (entry.Source is null || !SameSize(entry.Source, source)))) return false;
+                entry.Styled.CopyTo(styled);
+                if (source is not null) entry.Source!.CopyTo(source);
                 _entries.Remove(node);
                 _entries.AddFirst(node);
                 return true;
@@ -56,8 +63,11 @@ public sealed class StyledFrameCache : IDisposable
         }
     }
 
-    /// <summary>Stores a copy of <paramref name="styled"/> under <paramref name="key"/>, reusing an evicted buffer.</summary>
-    public void Store(Key key, FloatImage styled)
+    /// <summary>
+    /// Stores a copy of <paramref name="styled"/> (and of <paramref name="source"/>, e.g. the reduced source the draft's
+    /// stabilisation needs, when given) under <paramref name="key"/>, reusing an evicted entry's buffers.
+    /// </summary>
+    public void Store(Key key, FloatImage styled, FloatImage? source = null)
     {
         lock (_lock)
         {
@@ -68,19 +78,28 @@ public sealed class StyledFrameCache : IDisposable
                 _entries.AddFirst(node);
                 return;
             }
-            FloatImage? buffer = null;
+            FloatImage? styledBuffer = null, sourceBuffer = null;
             if (_entries.Count >= Capacity)
             {
-                var last = _entries.Last!;
+                var last = _entries.Last!.Value;
                 _entries.RemoveLast();
-                if (last.Value.Image.Width == styled.Width && last.Value.Image.Height == styled.Height) buffer = last.Value.Image;
-                else last.Value.Image.Dispose();
+                if (SameSize(last.Styled, styled)) styledBuffer = last.Styled;
+                else last.Styled.Dispose();
+                if (source is not null && last.Source is not null && SameSize(last.Source, source)) sourceBuffer = last.Source;
+                else last.Source?.Dispose();
             }
-            buffer ??= new FloatImage(styled.Width, styled.Height);
-            styled.CopyTo(buffer);
-            _entries.AddFirst(new Entry(key, buffer));
+            styledBuffer ??= new FloatImage(styled.Width, styled.Height);
+            styled.CopyTo(styledBuffer);
+            if (source is not null)
+            {
+                sourceBuffer ??= new FloatImage(source.Width, source.Height);
+                source.CopyTo(sourceBuffer);
+            }
+            _entries.AddFirst(new Entry(key, styledBuffer, sourceBuffer));
         }
     }
+
+    private static bool SameSize(FloatImage a, FloatImage b) => a.Width == b.Width && a.Height == b.Height;
 
     /// <summary>Frames currently held.</summary>
     public int Count
@@ -96,7 +115,11 @@ public sealed class StyledFrameCache : IDisposable
     {
         lock (_lock)
         {
-            foreach (var e in _entries) e.Image.Dispose();
+            foreach (var e in _entries)
+            {
+                e.Styled.Dispose();
+                e.Source?.Dispose();
+            }
             _entries.Clear();
         }
     }

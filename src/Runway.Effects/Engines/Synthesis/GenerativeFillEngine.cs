@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
 using OpenCvSharp;
@@ -20,10 +21,10 @@ namespace Runway.Effects.Engines.Synthesis;
 /// dilated region (distance ≤ dilate) and the feather band around it. Both are synthesised; the band is blended into
 /// the source with a smoothstep weight over that box; pixels farther out are the source, bit for bit. Alpha is always
 /// the source's alpha.</item>
-/// <item>Final renders with temporal mode off and no reference: the fill becomes a structure layer (OpenCV's
-/// Navier–Stokes inpainting) plus part of
-/// the synthesised detail (<see cref="StructureFromPatches"/>, <see cref="DetailAmplitude"/>), which measured closer to
-/// the truth on real photos than either alone; see StructureAndTexture.</item>
+/// <item>Final renders with temporal mode off and no reference: the fill becomes a smooth structure layer (a membrane
+/// fill, <see cref="MembraneFill"/>, with <see cref="NavierStokesShare"/> of OpenCV's Navier–Stokes inpainting) plus
+/// part of the synthesised fine detail (<see cref="DetailAmplitude"/>), which measured closer to the truth on real photos
+/// than either alone; see StructureAndTexture.</item>
 /// <item>Temporal (when on and the previous frame is among the neighbours): the previous frame's own fill (what
 /// rendering it alone gives; every temporal render leaves its own fill in a small content-keyed cache, and a final
 /// render computes it on a miss) is carried to this frame along the background motion — optical flow this → previous
@@ -63,14 +64,17 @@ public sealed class GenerativeFillEngine : IEffect
     /// <summary>Longest side of the flow field a draft temporal render estimates.</summary>
     public const int DraftFlowMaxSide = 128;
 
-    /// <summary>Share of the patch fill's low frequencies (Gaussian σ = <see cref="DetailSigma"/>) mixed into the structure layer.</summary>
-    public const double StructureFromPatches = 0.15;
+    /// <summary>
+    /// Share of the Navier–Stokes inpainting in the structure layer; the rest is the membrane (harmonic) fill,
+    /// <see cref="MembraneFill"/>.
+    /// </summary>
+    public const double NavierStokesShare = 0.3;
 
     /// <summary>Amplitude of the patch fill's detail (fill minus its Gaussian blur) added on top of the structure layer.</summary>
-    public const double DetailAmplitude = 0.1;
+    public const double DetailAmplitude = 0.2;
 
-    /// <summary>Gaussian σ, in pixels, splitting the patch fill into low frequencies and detail.</summary>
-    public const double DetailSigma = 3.0;
+    /// <summary>Gaussian σ, in pixels, splitting the patch fill into low frequencies (dropped) and detail.</summary>
+    public const double DetailSigma = 1.5;
 
     // cv::inpaint assumes 8-bit code values in its gradient terms (see InpaintEngine): fill in 0..255 units.
     private const float CodeScale = 255f;
@@ -157,6 +161,15 @@ public sealed class GenerativeFillEngine : IEffect
 
             source.CopyTo(output);
             var result = PatchFill.Run(output, fillMask, reference, options, cancellationToken);
+            // Structure + texture: final renders without a reference and with temporal mode off put the synthesised
+            // detail on the smooth structure layer. Drafts skip it for speed; with a reference the patches are usually
+            // right as they are (a clean plate is exact); and in temporal mode the layer follows the hole's outline frame
+            // by frame (its values come from the border, which moves with the mask), so sequences keep the plain patch
+            // fill: on real video (swan over running_car at 243×135) warped flicker inside the hole was 0.0128 with
+            // the layer, 0.0099 with the membrane alone, against 0.0059 for the plain fill (the old Navier–Stokes
+            // layer: 0.0233).
+            var layered = Layered(options, reference, temporal);
+            if (layered) StructureAndTexture(source, output, fillMask, roi, cancellationToken);
             // This frame's own fill, before anything carried from the previous frame: kept for the next frame's blend.
             var own = temporal && result.Filled > 0 ? Crop(output, roi) : null;
             if (previousFill is not null)
@@ -164,13 +177,6 @@ public sealed class GenerativeFillEngine : IEffect
                 CarryPrevious(output, fillMask, roi, previousFill, previousFrame!.Source, backgroundFlow!, (float)TemporalBlend);
                 notes.Add($"temporal: blended {TemporalBlend:P0} of frame {previousFrame.Time:0.###}'s own fill along the background motion");
             }
-            // Structure + texture: final renders without a reference and with temporal mode off put the synthesised detail
-            // on a Navier–Stokes structure layer. Drafts skip it for speed; with a reference the patches are usually
-            // right as they are (a clean plate is exact); and in temporal mode the layer follows the hole's outline frame
-            // by frame and flickered 3.7× more than the plain fill on real video (warped flicker 0.0233 vs 0.0063, swan
-            // over running_car at 243×135), so sequences keep the plain patch fill.
-            var layered = !options.Draft && reference is null && !temporal;
-            if (layered) StructureAndTexture(source, output, fillMask, roi, cancellationToken);
             Blend(source, output, weights, roi);
             if (own is not null)
             {
@@ -184,7 +190,7 @@ public sealed class GenerativeFillEngine : IEffect
 
             notes.Insert(0, $"synthesised {result.Filled} pixels, patch {options.PatchSize}, {result.Levels} level(s) at {result.WorkingScale:0.###} scale" +
                 (reference is not null ? ", with reference" : "") + $", seed {options.Seed}, variation {options.Variation:0.##}");
-            if (layered) notes.Add($"structure + texture: Navier–Stokes structure layer, {StructureFromPatches:P0} of the fill's low frequencies, {DetailAmplitude:P0} of its detail");
+            if (layered) notes.Add($"structure + texture: membrane + {NavierStokesShare:P0} Navier–Stokes structure layer, {DetailAmplitude:P0} of the fill's fine detail");
             if (options.Draft) notes.Add($"interactive render: draft fill (≤{PatchFill.DraftMaxSide} px working region, {PatchFill.DraftIterations} rounds)");
             if (p.String(GenerativeFillDefinition.ParamPrompt) is { Length: > 0 } prompt) notes.Add($"{NotePromptIgnored}: \"{prompt}\"");
             return new EffectResult(Name, notes);
@@ -195,6 +201,9 @@ public sealed class GenerativeFillEngine : IEffect
             previousRegion?.Dispose();
         }
     }
+
+    // Whether a render puts the patch fill's detail on the structure layer (see StructureAndTexture and Render).
+    private static bool Layered(PatchFillOptions options, FloatImage? reference, bool temporal) => !options.Draft && reference is null && !temporal;
 
     private static PatchFillOptions Options(ParamSet p, bool interactive) =>
         new(p.Integer(GenerativeFillDefinition.ParamSeed), p.Double(GenerativeFillDefinition.ParamVariation), interactive)
@@ -394,61 +403,90 @@ public sealed class GenerativeFillEngine : IEffect
 
     /// <summary>
     /// Rebuilds the fill (in <paramref name="output"/>, where <paramref name="fillMask"/> is set) as a structure layer plus
-    /// texture: Navier–Stokes inpainting of the source's known pixels, moved <see cref="StructureFromPatches"/> of the way to the
-    /// fill's own low frequencies, plus <see cref="DetailAmplitude"/> × the fill's detail.
+    /// texture: <see cref="NavierStokesShare"/> of OpenCV's Navier–Stokes inpainting of the source's known pixels and the
+    /// rest a membrane fill of them (<see cref="MembraneFill"/>), plus <see cref="DetailAmplitude"/> × the fill's fine
+    /// detail (fill minus its Gaussian blur of σ <see cref="DetailSigma"/>).
     /// </summary>
     /// <remarks>
-    /// Why: measured on real photos with 45–83% holes (GenerativeFillQualityTests), full-amplitude synthesised texture
-    /// is plausible but not aligned with the truth, and costs 3.3 dB PSNR / 0.1 SSIM against Telea's smooth estimate;
-    /// Telea's structure near the border is better than the patches' low frequencies, while the patches carry the
-    /// texture Telea lacks. Layering keeps most of both (see the test for the sweep). Navier–Stokes continues isophotes
-    /// into the hole where Telea averages them, and measured better than Telea as the structure layer on all three
-    /// metrics (tuned and held-out photos, see GenerativeFillQualityTests), with the detail amplitude cut from 0.3 to 0.1
-    /// so SSIM no longer drops below Telea's. Values above 1 pass through: it runs on 0..255-scaled floats without clamping.
+    /// Why: measured on real photos with large holes (GenerativeFillQualityTests), full-amplitude synthesised texture is
+    /// plausible but not aligned with the truth, and costs 3.3 dB PSNR / 0.1 SSIM against Telea's smooth estimate, while
+    /// the smoothest estimate (the membrane) wins 0.6–0.8 dB and 0.015 SSIM but loses gradient structure. Navier–Stokes
+    /// continues edges a little way in (gradient structure); the patches' fine detail at a fifth of its amplitude puts
+    /// back texture strength for a small SSIM cost; their low frequencies, which the previous recipe mixed in, only cost
+    /// PSNR and SSIM once the membrane is the base (see the test for the sweep). Values above 1 pass through: nothing
+    /// here clamps, and the inpainting runs on 0..255-scaled floats.
     /// </remarks>
     private static unsafe void StructureAndTexture(FloatImage source, FloatImage output, Mat fillMask, Rect roi, CancellationToken ct)
     {
         using var holeRoi = new Mat(fillMask, roi);
         using var hole = holeRoi.Clone();
-        using var channel = new Mat(roi.Height, roi.Width, MatType.CV_32FC1);
-        using var structureLayer = new Mat();
-        using var patches = new Mat(roi.Height, roi.Width, MatType.CV_32FC1);
-        using var low = new Mat();
-        var beta = (float)StructureFromPatches;
-        var amp = (float)DetailAmplitude;
-        for (var c = 0; c < 3; c++)
+        var n = roi.Width * roi.Height;
+        var hp = (byte*)hole.DataPointer;
+
+        // Membrane fill of the three colour channels together (interleaved), from the source's known pixels.
+        var membrane = ArrayPool<float>.Shared.Rent(n * MembraneFill.Channels);
+        var known = ArrayPool<byte>.Shared.Rent(n);
+        try
         {
-            ct.ThrowIfCancellationRequested();
-            var cp = (float*)channel.DataPointer;
-            var pp = (float*)patches.DataPointer;
             for (var y = 0; y < roi.Height; y++)
             {
                 var s = source.Row(roi.Y + y).Slice(roi.X * 4, roi.Width * 4);
-                var o = output.Row(roi.Y + y).Slice(roi.X * 4, roi.Width * 4);
-                var row = y * roi.Width;
                 for (var x = 0; x < roi.Width; x++)
                 {
-                    cp[row + x] = s[x * 4 + c] * CodeScale;
-                    pp[row + x] = o[x * 4 + c];
+                    var i = y * roi.Width + x;
+                    known[i] = hp[i] == 0 ? (byte)1 : (byte)0;
+                    membrane[i * 3] = s[x * 4];
+                    membrane[i * 3 + 1] = s[x * 4 + 1];
+                    membrane[i * 3 + 2] = s[x * 4 + 2];
                 }
             }
-            Cv2.Inpaint(channel, hole, structureLayer, InpaintRadius, InpaintTypes.NS);
-            Cv2.GaussianBlur(patches, low, new Size(0, 0), DetailSigma, DetailSigma, BorderTypes.Reflect101);
-            var tp = (float*)structureLayer.DataPointer;
-            var lp = (float*)low.DataPointer;
-            var hp = (byte*)hole.DataPointer;
-            for (var y = 0; y < roi.Height; y++)
+            MembraneFill.Fill(membrane, known, roi.Width, roi.Height, ct);
+
+            using var channel = new Mat(roi.Height, roi.Width, MatType.CV_32FC1);
+            using var navierStokes = new Mat();
+            using var patches = new Mat(roi.Height, roi.Width, MatType.CV_32FC1);
+            using var low = new Mat();
+            var share = (float)NavierStokesShare;
+            var amp = (float)DetailAmplitude;
+            for (var c = 0; c < 3; c++)
             {
-                var o = output.Row(roi.Y + y).Slice(roi.X * 4, roi.Width * 4);
-                var row = y * roi.Width;
-                for (var x = 0; x < roi.Width; x++)
+                ct.ThrowIfCancellationRequested();
+                var cp = (float*)channel.DataPointer;
+                var pp = (float*)patches.DataPointer;
+                for (var y = 0; y < roi.Height; y++)
                 {
-                    var i = row + x;
-                    if (hp[i] == 0) continue;
-                    var structure = tp[i] / CodeScale;
-                    o[x * 4 + c] = structure + beta * (lp[i] - structure) + amp * (pp[i] - lp[i]);
+                    var s = source.Row(roi.Y + y).Slice(roi.X * 4, roi.Width * 4);
+                    var o = output.Row(roi.Y + y).Slice(roi.X * 4, roi.Width * 4);
+                    var row = y * roi.Width;
+                    for (var x = 0; x < roi.Width; x++)
+                    {
+                        cp[row + x] = s[x * 4 + c] * CodeScale;
+                        pp[row + x] = o[x * 4 + c];
+                    }
+                }
+                Cv2.Inpaint(channel, hole, navierStokes, InpaintRadius, InpaintTypes.NS);
+                Cv2.GaussianBlur(patches, low, new Size(0, 0), DetailSigma, DetailSigma, BorderTypes.Reflect101);
+                var tp = (float*)navierStokes.DataPointer;
+                var lp = (float*)low.DataPointer;
+                for (var y = 0; y < roi.Height; y++)
+                {
+                    var o = output.Row(roi.Y + y).Slice(roi.X * 4, roi.Width * 4);
+                    var row = y * roi.Width;
+                    for (var x = 0; x < roi.Width; x++)
+                    {
+                        var i = row + x;
+                        if (hp[i] == 0) continue;
+                        var harmonic = membrane[i * 3 + c];
+                        var structure = harmonic + share * (tp[i] / CodeScale - harmonic);
+                        o[x * 4 + c] = structure + amp * (pp[i] - lp[i]);
+                    }
                 }
             }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(membrane);
+            ArrayPool<byte>.Shared.Return(known);
         }
     }
 
