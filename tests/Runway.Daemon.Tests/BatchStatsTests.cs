@@ -83,15 +83,15 @@ public sealed class BatchStatsTests
         var stats = Assert.Single((await first.StatsAsync()).Models);
         Assert.Equal(17ul, stats.Frames);
         Assert.Equal(17ul * 16, stats.Requests);
-        // Four render threads each running 16 windows back to back on two cores: windows that arrive while one of their
-        // shape is in flight are stacked, so some runs are batched (in practice most of them).
-        Assert.True(stats.BatchedRuns > 0, $"no batched run: {stats}");
-        Assert.InRange(stats.LargestBatch, 2u, 4u);
+        // Whether windows of four clients coincide depends on thread timing: the batcher waits for company only a tenth
+        // of the recent run time (about 0 ms for these 0.1 ms tile runs), so stacking happens only behind a run in flight.
+        // That stacking is proven deterministically by Runway.Models.Tests' BatchingTests; here the counts must add up.
+        Assert.InRange(stats.LargestBatch, 1u, 4u);
+        Assert.Equal(stats.BatchedRuns > 0, stats.LargestBatch > 1);
         Assert.True(stats.BatchedRequests >= 2 * stats.BatchedRuns && stats.BatchedRequests <= 4 * stats.BatchedRuns, $"{stats}");
         // Every request went in exactly one run: those run alone plus those stacked.
         Assert.Equal(stats.Requests - stats.BatchedRequests, stats.Runs - stats.BatchedRuns);
         Assert.Equal(stats.Requests / (double)stats.Runs, stats.MeanBatchSize, 9);
-        Assert.True(stats.MeanBatchSize > 1.0, $"{stats}");
     }
 
     [Fact]
