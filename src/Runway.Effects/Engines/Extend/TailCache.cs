@@ -1,4 +1,5 @@
-using System.Numerics;
+using System.Globalization;
+using System.IO.Hashing;
 using System.Runtime.InteropServices;
 using Runway.Effects.Pixels;
 
@@ -90,45 +91,10 @@ public sealed class TailCache(long capacityBytes)
     }
 
     /// <summary>
-    /// 128-bit content hash of <paramref name="pixels"/> as 32 hex digits: four independent multiply-rotate lanes over
-    /// interleaved 64-bit words (xxHash64-style rounds; independent lanes let the core overlap them, about four times the
-    /// speed of one), folded into two 64-bit halves. Not cryptographic: it tells frames apart, it does not defend against
-    /// crafted collisions.
+    /// 128-bit content hash of <paramref name="pixels"/> as 32 hex digits (XXH3-128 from System.IO.Hashing, vectorised).
+    /// Not cryptographic: it tells frames apart, it does not defend
+    /// against crafted collisions.
     /// </summary>
-    public static string Hash(ReadOnlySpan<float> pixels)
-    {
-        var bytes = MemoryMarshal.AsBytes(pixels);
-        var words = MemoryMarshal.Cast<byte, ulong>(bytes);
-        ulong a = 0x9E3779B185EBCA87UL ^ (ulong)bytes.Length;
-        ulong b = 0xC2B2AE3D27D4EB4FUL + (ulong)bytes.Length;
-        ulong c = 0x165667B19E3779F9UL;
-        ulong d = 0x85EBCA77C2B2AE63UL;
-        var i = 0;
-        for (; i + 4 <= words.Length; i += 4)
-        {
-            a = Round(a, words[i]);
-            b = Round(b, words[i + 1]);
-            c = Round(c, words[i + 2]);
-            d = Round(d, words[i + 3]);
-        }
-        for (; i < words.Length; i++) a = Round(a, words[i]);
-        foreach (var rest in bytes[(words.Length * sizeof(ulong))..]) b = Round(b, rest);
-        var h1 = BitOperations.RotateLeft(a, 1) + BitOperations.RotateLeft(b, 7) + BitOperations.RotateLeft(c, 12) + BitOperations.RotateLeft(d, 18);
-        var h2 = Round(Round(Round(Round(h1, a), b), c), d);
-        return $"{Avalanche(h1):x16}{Avalanche(h2):x16}";
-    }
-
-    // One xxHash64 accumulator round.
-    private static ulong Round(ulong lane, ulong word) =>
-        BitOperations.RotateLeft(lane + word * 0xC2B2AE3D27D4EB4FUL, 31) * 0x9E3779B185EBCA87UL;
-
-    // Final mix so that nearby inputs spread over all output bits (the xxHash64 avalanche).
-    private static ulong Avalanche(ulong h)
-    {
-        h ^= h >> 33;
-        h *= 0xC2B2AE3D27D4EB4FUL;
-        h ^= h >> 29;
-        h *= 0x165667B19E3779F9UL;
-        return h ^ (h >> 32);
-    }
+    public static string Hash(ReadOnlySpan<float> pixels) =>
+        XxHash128.HashToUInt128(MemoryMarshal.AsBytes(pixels)).ToString("x32", CultureInfo.InvariantCulture);
 }
