@@ -1,5 +1,7 @@
 // overlay.cpp: drawing and dragging the handles of effects.json "overlays", all in canonical coordinates (the
-// interact's projection), so the params' own values are the geometry: no conversion to pixels here.
+// interact's projection), so the params' own values are the geometry: no conversion to pixels here. Through the
+// OFX 1.5 draw suite the handles take the host's theme colours (getColour) and carry text labels (drawText); the
+// OpenGL fallback draws the same lines in our fixed colours and no text (legacy OpenGL has no font).
 #include "overlay.h"
 
 #include "instance.h"
@@ -12,8 +14,11 @@
 #include <array>
 #include <atomic>
 #include <cmath>
+#include <cstdio>
+#include <exception>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -69,6 +74,13 @@ struct Vec {
     double y = 0;
 };
 
+// Beyond this many canonical units a value is a broken param, not a picture (1000 x an 8K frame); hosts hand
+// vertices to the GPU as floats, where such values lose all precision or overflow.
+constexpr double kMaxCoordinate = 1e7;
+
+bool sane(double v) { return std::isfinite(v) && std::fabs(v) <= kMaxCoordinate; }
+bool sane(Vec v) { return sane(v.x) && sane(v.y); }
+
 // Screen-pixel sizes, scaled to canonical units by the interact's pixel scale.
 constexpr double kKnobHalf = 4;
 constexpr double kCrossHalf = 8;
@@ -107,9 +119,12 @@ const InstanceParam* findParam(const Instance& instance, const std::string& name
     return nullptr;
 }
 
-Vec read2D(const InstanceParam& p, OfxTime time) {
-    Vec v;
-    suites().parameter->paramGetValueAtTime(p.handle, time, &v.x, &v.y);
+/// The value of a Double2D, or nothing when the host cannot give one or gives NaN, infinity or an absurd size:
+/// such a handle is neither drawn nor grabbable, rather than drawn at a made-up place.
+std::optional<Vec> read2D(const InstanceParam& p, OfxTime time) {
+    Vec v{std::nan(""), std::nan("")};
+    if (suites().parameter->paramGetValueAtTime(p.handle, time, &v.x, &v.y) != kOfxStatOK || !sane(v))
+        return std::nullopt;
     return v;
 }
 
@@ -153,9 +168,15 @@ std::vector<Shape> visibleShapes(const EffectDef& effect, const Instance& instan
             out[i] = s; // def stays null: hidden
             continue;
         }
+        const auto centre = read2D(*s.position, time);
+        const auto extent = s.size != nullptr ? read2D(*s.size, time) : std::optional<Vec>(Vec{});
+        if (!centre || !extent) {
+            out[i] = s; // unreadable or non-finite: hidden
+            continue;
+        }
         s.def = &o;
-        s.centre = read2D(*s.position, time);
-        if (s.size != nullptr) s.extent = read2D(*s.size, time);
+        s.centre = *centre;
+        s.extent = *extent;
         out[i] = s;
     }
     return out;
@@ -185,6 +206,8 @@ Target hitTest(const std::vector<Shape>& shapes, Vec pen, Vec pixelScale) {
 
 // ------------------------------------------------------------------------------------------ canvases
 
+bool sane(const OfxPointD& p) { return sane(p.x) && sane(p.y); }
+
 /// Where a draw action's lines go: the host's OFX 1.5 draw suite, or its OpenGL. Both take canonical coordinates
 /// (the interact's projection), so the shapes below are written once.
 class Canvas {
@@ -194,7 +217,27 @@ public:
     virtual ~Canvas() = default;
     virtual void colour(const OfxRGBAColourF& c) = 0;
     virtual void lineWidth(float width) = 0;
-    virtual void lines(Stroke stroke, const OfxPointD* points, int count) = 0;
+    /// Whether text() shows anything; callers skip the colour change for labels when it does not.
+    virtual bool drawsText() const { return false; }
+
+    /// Draws the lines unless a vertex is not a sane number: a NaN or huge vertex can streak across the whole
+    /// viewer or upset the host's tessellation, and a handle at no real place is better not drawn at all.
+    void lines(Stroke stroke, const OfxPointD* points, int count) {
+        if (count < 2) return;
+        for (int i = 0; i < count; ++i)
+            if (!sane(points[i])) return;
+        emitLines(stroke, points, count);
+    }
+
+    /// One label at a canonical position, aligned with kOfxDrawTextAlignment* flags.
+    void text(const std::string& label, Vec at, int alignment) {
+        const OfxPointD p{at.x, at.y};
+        if (drawsText() && !label.empty() && sane(p)) emitText(label.c_str(), p, alignment);
+    }
+
+protected:
+    virtual void emitLines(Stroke stroke, const OfxPointD* points, int count) = 0;
+    virtual void emitText(const char*, const OfxPointD&, int) {}
 };
 
 class GlCanvas final : public Canvas {
@@ -202,7 +245,9 @@ public:
     explicit GlCanvas(const Gl& g) : g_(g) {}
     void colour(const OfxRGBAColourF& c) override { g_.color4f(c.r, c.g, c.b, c.a); }
     void lineWidth(float width) override { g_.lineWidth(width); }
-    void lines(Stroke stroke, const OfxPointD* points, int count) override {
+
+protected:
+    void emitLines(Stroke stroke, const OfxPointD* points, int count) override {
         g_.begin(stroke == Stroke::Loop ? kGlLineLoop : kGlLines);
         for (int i = 0; i < count; ++i) g_.vertex2d(points[i].x, points[i].y);
         g_.end();
@@ -224,11 +269,18 @@ public:
     SuiteCanvas(const OfxDrawSuiteV1& suite, OfxDrawContextHandle context) : suite_(suite), context_(context) {}
     void colour(const OfxRGBAColourF& c) override { noteDrawSuiteStatus(suite_.setColour(context_, &c)); }
     void lineWidth(float width) override { noteDrawSuiteStatus(suite_.setLineWidth(context_, width)); }
-    void lines(Stroke stroke, const OfxPointD* points, int count) override {
+    // drawText is optional here: a host may leave it NULL and still draw lines.
+    bool drawsText() const override { return suite_.drawText != nullptr; }
+
+protected:
+    void emitLines(Stroke stroke, const OfxPointD* points, int count) override {
         // Always line primitives: the standard leaves open whether its Rectangle and Ellipse primitives are
         // filled, and an outline must never hide the picture under it.
         const OfxDrawPrimitive primitive = stroke == Stroke::Loop ? kOfxDrawPrimitiveLineLoop : kOfxDrawPrimitiveLines;
         noteDrawSuiteStatus(suite_.draw(context_, primitive, points, count));
+    }
+    void emitText(const char* label, const OfxPointD& at, int alignment) override {
+        noteDrawSuiteStatus(suite_.drawText(context_, label, &at, alignment));
     }
 
 private:
@@ -236,29 +288,69 @@ private:
     OfxDrawContextHandle context_;
 };
 
-/// The host's draw suite when it can draw lines; NULL otherwise.
+/// The host's draw suite when it can draw lines; NULL otherwise. getColour and drawText are used when present.
 const OfxDrawSuiteV1* drawSuite() {
     const OfxDrawSuiteV1* s = suites().draw;
     return s != nullptr && s->setColour != nullptr && s->setLineWidth != nullptr && s->draw != nullptr ? s : nullptr;
 }
 
-// ------------------------------------------------------------------------------------------ drawing
+// ------------------------------------------------------------------------------------------ colours
 
+// Our own colours: OpenGL has no theme, and a draw suite host may not answer getColour.
 constexpr OfxRGBAColourF kActive{1.0f, 0.8f, 0.2f, 1.0f};
 constexpr OfxRGBAColourF kInclude{0.35f, 0.95f, 0.35f, 1.0f};
 constexpr OfxRGBAColourF kExclude{1.0f, 0.35f, 0.35f, 1.0f};
 constexpr OfxRGBAColourF kNeutral{0.9f, 0.9f, 0.9f, 1.0f};
 constexpr OfxRGBAColourF kShadow{0.0f, 0.0f, 0.0f, 0.6f};
 
-OfxRGBAColourF colourFor(OverlayRole role, bool active) {
-    if (active) return kActive;
+/// The colours of one draw action. Include and exclude stay green and red whatever the theme: they carry meaning
+/// (which points add to the matte and which cut from it) that no standard theme colour has.
+struct Palette {
+    OfxRGBAColourF dragged = kActive; // the handle being dragged (kOfxStandardColourOverlayActive)
+    OfxRGBAColourF hovered = kActive; // the handle under the pen (kOfxStandardColourOverlaySelected)
+    OfxRGBAColourF neutral = kNeutral; // handles at rest (kOfxStandardColourOverlayDeselected)
+    OfxRGBAColourF shadow = kShadow;  // the offset pass under everything (kOfxStandardColourOverlayBackground)
+    OfxRGBAColourF text = kNeutral;   // labels (kOfxStandardColourOverlayText)
+};
+
+/// Our colours, with every one the host's theme answers replaced by the host's. A colour the host refuses
+/// (kOfxStatFailed, ErrUnsupported ...) or answers with NaN stays ours; components are clamped to 0..1.
+Palette paletteOf(const OfxDrawSuiteV1* suite, OfxDrawContextHandle context) {
+    Palette p;
+    if (suite == nullptr || suite->getColour == nullptr || context == nullptr) return p;
+    const auto take = [&](OfxStandardColour which, OfxRGBAColourF& into) {
+        const float nan = std::nanf("");
+        OfxRGBAColourF c{nan, nan, nan, nan};
+        if (suite->getColour(context, which, &c) != kOfxStatOK) return;
+        const float parts[4] = {c.r, c.g, c.b, c.a};
+        for (float v : parts)
+            if (!std::isfinite(v)) return;
+        const auto unit = [](float v) { return std::min(1.0f, std::max(0.0f, v)); };
+        into = {unit(c.r), unit(c.g), unit(c.b), unit(c.a)};
+    };
+    take(kOfxStandardColourOverlayActive, p.dragged);
+    p.hovered = p.dragged; // a theme with an active colour but no selected one highlights hovering alike
+    take(kOfxStandardColourOverlaySelected, p.hovered);
+    take(kOfxStandardColourOverlayDeselected, p.neutral);
+    take(kOfxStandardColourOverlayBackground, p.shadow);
+    take(kOfxStandardColourOverlayText, p.text);
+    return p;
+}
+
+enum class Highlight { None, Hovered, Dragged };
+
+OfxRGBAColourF colourFor(const Palette& palette, OverlayRole role, Highlight highlight) {
+    if (highlight == Highlight::Dragged) return palette.dragged;
+    if (highlight == Highlight::Hovered) return palette.hovered;
     switch (role) {
     case OverlayRole::Include: return kInclude;
     case OverlayRole::Exclude: return kExclude;
     case OverlayRole::Neutral: break;
     }
-    return kNeutral;
+    return palette.neutral;
 }
+
+// ------------------------------------------------------------------------------------------ drawing
 
 void knob(Canvas& c, Vec at, Vec px) {
     const double hx = kKnobHalf * px.x, hy = kKnobHalf * px.y;
@@ -294,8 +386,63 @@ void outline(Canvas& c, const Shape& s) {
     c.lines(Canvas::Stroke::Loop, ring.data(), kEllipseSegments);
 }
 
-// One pass of every visible shape; `shadow` offsets everything by one screen pixel in black so handles read on any picture.
-void drawPass(Canvas& c, const std::vector<Shape>& shapes, const DragState& state, Vec px, bool shadow) {
+// ------------------------------------------------------------------------------------------ labels
+
+// Screen pixels between a handle and its label.
+constexpr double kLabelGap = 3;
+
+/// A canonical value as a label shows it: whole units when whole, else one decimal ("62", "62.5").
+std::string number(double v) {
+    if (std::fabs(v) < 0.05) v = 0; // no "-0"
+    char buf[32];
+    if (std::fabs(v - std::round(v)) < 0.05) std::snprintf(buf, sizeof buf, "%.0f", v);
+    else std::snprintf(buf, sizeof buf, "%.1f", v);
+    return buf;
+}
+
+std::string pointText(Vec v) { return "(" + number(v.x) + ", " + number(v.y) + ")"; }
+
+/// What a point says it does: "+" adds to the matte, "-" cuts from it (ASCII, so every host font has it).
+const char* signOf(OverlayRole role) {
+    switch (role) {
+    case OverlayRole::Include: return "+";
+    case OverlayRole::Exclude: return "-";
+    case OverlayRole::Neutral: break;
+    }
+    return "";
+}
+
+/// The labels of one shape: a point's sign beside it, a box's size above its top-left corner, and the position of
+/// the part under the pen or being dragged (its centre or one corner), placed outside the shape.
+void labels(Canvas& c, const Shape& s, int part, Vec px) {
+    const double gx = kLabelGap * px.x, gy = kLabelGap * px.y;
+    if (s.def->shape == OverlayShape::Point) {
+        const Vec at{s.centre.x + kCrossHalf * px.x + gx, s.centre.y + gy};
+        c.text(signOf(s.def->role), at, kOfxDrawTextAlignmentLeft | kOfxDrawTextAlignmentBottom);
+    } else {
+        const Vec topLeft{s.centre.x - 0.5 * std::fabs(s.extent.x), s.centre.y + 0.5 * std::fabs(s.extent.y)};
+        c.text(number(std::fabs(s.extent.x)) + " x " + number(std::fabs(s.extent.y)),
+               {topLeft.x, topLeft.y + kKnobHalf * px.y + gy}, kOfxDrawTextAlignmentLeft | kOfxDrawTextAlignmentBottom);
+    }
+    if (part == kCentre) {
+        c.text(pointText(s.centre), {s.centre.x + kCrossHalf * px.x + gx, s.centre.y - gy},
+               kOfxDrawTextAlignmentLeft | kOfxDrawTextAlignmentTop);
+    } else if (part >= 0 && part < 4 && s.def->shape != OverlayShape::Point) {
+        // Right-hand corners label to their right, left-hand ones to their left; top ones above, bottom ones below
+        // (the sides as drawn: a negative size swaps them).
+        const Vec at = corner(s.centre, s.extent, part);
+        const bool right = at.x >= s.centre.x, top = at.y >= s.centre.y;
+        const double off = kKnobHalf + kLabelGap;
+        c.text(pointText(at), {at.x + (right ? off : -off) * px.x, at.y + (top ? off : -off) * px.y},
+               (right ? kOfxDrawTextAlignmentLeft : kOfxDrawTextAlignmentRight) |
+                   (top ? kOfxDrawTextAlignmentBottom : kOfxDrawTextAlignmentTop));
+    }
+}
+
+// One pass of every visible shape; `shadow` offsets everything by one screen pixel in the shadow colour so handles
+// and labels read on any picture.
+void drawPass(Canvas& c, const std::vector<Shape>& shapes, const DragState& state, const Palette& palette, Vec px,
+              bool shadow) {
     for (size_t i = 0; i < shapes.size(); ++i) {
         Shape s = shapes[i];
         if (s.def == nullptr) continue;
@@ -304,8 +451,10 @@ void drawPass(Canvas& c, const std::vector<Shape>& shapes, const DragState& stat
             s.centre.y -= px.y;
         }
         const int index = static_cast<int>(i);
-        const bool active = state.drag.handle == index || state.hover.handle == index;
-        c.colour(shadow ? kShadow : colourFor(s.def->role, active));
+        const Highlight highlight = state.drag.handle == index    ? Highlight::Dragged
+                                    : state.hover.handle == index ? Highlight::Hovered
+                                                                  : Highlight::None;
+        c.colour(shadow ? palette.shadow : colourFor(palette, s.def->role, highlight));
         if (s.def->shape != OverlayShape::Point) {
             outline(c, s);
             for (int k = 0; k < 4; ++k) knob(c, corner(s.centre, s.extent, k), px);
@@ -314,13 +463,21 @@ void drawPass(Canvas& c, const std::vector<Shape>& shapes, const DragState& stat
             cross(c, s.centre, px);
             if (s.def->shape == OverlayShape::Point) knob(c, s.centre, px);
         }
+        if (c.drawsText()) {
+            // Labels even beside a host's own point handles: those all look alike, the sign tells them apart.
+            if (!shadow) c.colour(palette.text);
+            const int part = highlight == Highlight::Dragged   ? state.drag.part
+                             : highlight == Highlight::Hovered ? state.hover.part
+                                                               : kNoPart;
+            labels(c, s, part, px);
+        }
     }
 }
 
-void paint(Canvas& c, const std::vector<Shape>& shapes, const DragState& state, Vec px) {
+void paint(Canvas& c, const std::vector<Shape>& shapes, const DragState& state, const Palette& palette, Vec px) {
     c.lineWidth(1.5f);
-    drawPass(c, shapes, state, px, true);
-    drawPass(c, shapes, state, px, false);
+    drawPass(c, shapes, state, palette, px, true);
+    drawPass(c, shapes, state, palette, px, false);
 }
 
 // ------------------------------------------------------------------------------------------ actions
@@ -329,7 +486,7 @@ struct Context {
     OfxImageEffectHandle effect = nullptr;
     OfxTime time = 0;
     Vec pixelScale{1, 1};
-    Vec pen;
+    std::optional<Vec> pen; // absent, or NaN/huge from a confused host: the pen is nowhere we can act on
     OfxDrawContextHandle drawContext = nullptr; // draw action only, and only from OFX 1.5 hosts with a draw suite
 };
 
@@ -338,14 +495,32 @@ Context contextOf(OfxPropertySetHandle inArgs) {
     if (inArgs == nullptr) return c;
     const Props args(inArgs);
     c.effect = static_cast<OfxImageEffectHandle>(args.getPointer(kOfxPropEffectInstance).value_or(nullptr));
-    c.time = args.getDouble(kOfxPropTime).value_or(0.0);
+    // Params read at a NaN time would be whatever the host makes of it; the start of the clip is a real time.
+    const double time = args.getDouble(kOfxPropTime).value_or(0.0);
+    c.time = std::isfinite(time) ? time : 0.0;
     if (const auto scale = args.getDoubles(kOfxInteractPropPixelScale, 2)) {
-        // A zero or negative scale would make every hit test succeed or fail; treat it as one canonical unit a pixel.
-        c.pixelScale = {(*scale)[0] > 0 ? (*scale)[0] : 1.0, (*scale)[1] > 0 ? (*scale)[1] : 1.0};
+        // A zero, negative or non-finite scale would make every hit test succeed or fail and every knob vanish or
+        // fill the viewer; treat it as one canonical unit a pixel.
+        const auto positive = [](double v) { return std::isfinite(v) && v > 0 && v <= kMaxCoordinate ? v : 1.0; };
+        c.pixelScale = {positive((*scale)[0]), positive((*scale)[1])};
     }
-    if (const auto pen = args.getDoubles(kOfxInteractPropPenPosition, 2)) c.pen = {(*pen)[0], (*pen)[1]};
+    if (const auto pen = args.getDoubles(kOfxInteractPropPenPosition, 2)) {
+        const Vec at{(*pen)[0], (*pen)[1]};
+        if (sane(at)) c.pen = at;
+    }
     c.drawContext = static_cast<OfxDrawContextHandle>(args.getPointer(kOfxInteractPropDrawContext).value_or(nullptr));
     return c;
+}
+
+/// The effect instance's Runway data, or NULL when the host passes an effect we never created (or lost its data):
+/// an overlay action then has nothing to show or move, which is no error worth a message in the viewer.
+const Instance* instanceIfAny(OfxImageEffectHandle effect) {
+    if (effect == nullptr) return nullptr;
+    try {
+        return &instanceOf(effect);
+    } catch (const std::exception&) {
+        return nullptr;
+    }
 }
 
 void requestRedraw(OfxInteractHandle interact) {
@@ -388,32 +563,37 @@ OfxStatus draw(const EffectDef& effect, OfxInteractHandle interact, const Contex
     // OpenGL. A host with the suite but no context in this call still expects OpenGL, so that stays the fallback.
     const OfxDrawSuiteV1* suite = c.drawContext != nullptr ? drawSuite() : nullptr;
     if (suite == nullptr && !gl().usable()) return kOfxStatReplyDefault;
-    const auto shapes = visibleShapes(effect, instanceOf(c.effect), c.time);
+    const Instance* instance = instanceIfAny(c.effect);
+    if (instance == nullptr) return kOfxStatReplyDefault;
+    const auto shapes = visibleShapes(effect, *instance, c.time);
     DragState state;
     {
+        // find, not []: a draw for an interact the host never created must not leave state behind.
         std::lock_guard<std::mutex> lock(gStatesMutex);
-        state = gStates[interact];
+        if (const auto it = gStates.find(interact); it != gStates.end()) state = it->second;
     }
     if (suite != nullptr) {
         SuiteCanvas canvas(*suite, c.drawContext);
-        paint(canvas, shapes, state, c.pixelScale);
+        paint(canvas, shapes, state, paletteOf(suite, c.drawContext), c.pixelScale);
     } else {
         GlCanvas canvas(gl());
-        paint(canvas, shapes, state, c.pixelScale);
+        paint(canvas, shapes, state, Palette{}, c.pixelScale);
     }
     return kOfxStatOK;
 }
 
 OfxStatus penDown(const EffectDef& effect, OfxInteractHandle interact, const Context& c) {
-    if (c.effect == nullptr) return kOfxStatReplyDefault;
-    const auto shapes = visibleShapes(effect, instanceOf(c.effect), c.time);
-    const Target hit = hitTest(shapes, c.pen, c.pixelScale);
+    const Instance* instance = instanceIfAny(c.effect);
+    if (instance == nullptr || !c.pen) return kOfxStatReplyDefault;
+    const Vec pen = *c.pen;
+    const auto shapes = visibleShapes(effect, *instance, c.time);
+    const Target hit = hitTest(shapes, pen, c.pixelScale);
     if (hit.handle < 0) return kOfxStatReplyDefault;
     const Shape& s = shapes[static_cast<size_t>(hit.handle)];
     std::lock_guard<std::mutex> lock(gStatesMutex);
     DragState& state = gStates[interact];
     state.drag = hit;
-    state.anchor = hit.part == kCentre ? Vec{c.pen.x - s.centre.x, c.pen.y - s.centre.y} : corner(s.centre, s.extent, 3 - hit.part);
+    state.anchor = hit.part == kCentre ? Vec{pen.x - s.centre.x, pen.y - s.centre.y} : corner(s.centre, s.extent, 3 - hit.part);
     // One undo step for the whole drag.
     if (OfxParamSetHandle set = paramSetOf(c.effect))
         state.editOpen = suites().parameter->paramEditBegin(set, "Move handle") == kOfxStatOK;
@@ -421,16 +601,20 @@ OfxStatus penDown(const EffectDef& effect, OfxInteractHandle interact, const Con
 }
 
 OfxStatus penMotion(const EffectDef& effect, OfxInteractHandle interact, const Context& c) {
-    if (c.effect == nullptr) return kOfxStatReplyDefault;
-    const auto shapes = visibleShapes(effect, instanceOf(c.effect), c.time);
+    const Instance* instance = instanceIfAny(c.effect);
+    if (instance == nullptr) return kOfxStatReplyDefault;
     DragState state;
     {
         std::lock_guard<std::mutex> lock(gStatesMutex);
-        state = gStates[interact];
+        if (const auto it = gStates.find(interact); it != gStates.end()) state = it->second;
     }
+    // A motion with no usable pen position moves nothing; a drag in progress waits for the next real one.
+    if (!c.pen) return state.drag.handle >= 0 ? kOfxStatOK : kOfxStatReplyDefault;
+    const Vec pen = *c.pen;
+    const auto shapes = visibleShapes(effect, *instance, c.time);
     if (state.drag.handle < 0 || static_cast<size_t>(state.drag.handle) >= shapes.size() ||
         shapes[static_cast<size_t>(state.drag.handle)].def == nullptr) {
-        const Target hover = hitTest(shapes, c.pen, c.pixelScale);
+        const Target hover = hitTest(shapes, pen, c.pixelScale);
         bool changed = false;
         {
             std::lock_guard<std::mutex> lock(gStatesMutex);
@@ -443,12 +627,12 @@ OfxStatus penMotion(const EffectDef& effect, OfxInteractHandle interact, const C
     }
     const Shape& s = shapes[static_cast<size_t>(state.drag.handle)];
     if (state.drag.part == kCentre) {
-        write2D(*s.position, c.time, {c.pen.x - state.anchor.x, c.pen.y - state.anchor.y});
+        write2D(*s.position, c.time, {pen.x - state.anchor.x, pen.y - state.anchor.y});
     } else {
         // Resize about the opposite corner, which stays where it was at pen down.
         const Vec o = state.anchor;
-        write2D(*s.position, c.time, {(o.x + c.pen.x) / 2, (o.y + c.pen.y) / 2});
-        write2D(*s.size, c.time, {std::fabs(c.pen.x - o.x), std::fabs(c.pen.y - o.y)});
+        write2D(*s.position, c.time, {(o.x + pen.x) / 2, (o.y + pen.y) / 2});
+        write2D(*s.size, c.time, {std::fabs(pen.x - o.x), std::fabs(pen.y - o.y)});
     }
     requestRedraw(interact);
     return kOfxStatOK;
@@ -456,9 +640,9 @@ OfxStatus penMotion(const EffectDef& effect, OfxInteractHandle interact, const C
 
 OfxStatus penUp(OfxInteractHandle interact, const Context& c) {
     std::lock_guard<std::mutex> lock(gStatesMutex);
-    DragState& state = gStates[interact];
-    if (state.drag.handle < 0) return kOfxStatReplyDefault;
-    endEdit(c.effect, state);
+    const auto it = gStates.find(interact);
+    if (it == gStates.end() || it->second.drag.handle < 0) return kOfxStatReplyDefault;
+    endEdit(c.effect, it->second);
     return kOfxStatOK;
 }
 

@@ -153,6 +153,9 @@ public static class ModelBench
         var quick = args.Contains("--quick");
         var packDir = Value("--pack") ?? await LocateOrInstallIsnetAsync();
         var pack = PackReader.Read(packDir);
+        // The in-process column renders the effect in this process: with runwayd's C-heap settings, so its steps compare
+        // like with like (RUNWAY_NATIVE_HEAP=default leaves glibc's defaults here and in the daemon it starts, for A/B).
+        Console.Error.WriteLine(NativeHeap.ConfigureForResidentRendering());
         if (args.Contains("--threads")) return CompareThreads(pack, quick ? 3 : 5);
         var daemonPath = Value("--daemon") ?? Environment.GetEnvironmentVariable("RUNWAY_DAEMON_PATH")
             ?? Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "daemon", "runwayd.dll"));

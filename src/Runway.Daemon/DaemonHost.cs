@@ -198,12 +198,17 @@ public sealed class DaemonHost : IAsyncDisposable
         {
             var registry = sp.GetRequiredService<ModelRegistry>();
             var log = sp.GetRequiredService<ILoggerFactory>().CreateLogger("models");
+            // Extend shot gets an engine of this daemon's own: its tail cache takes the configured budgets and directory.
+            var extend = new Runway.Effects.Engines.Extend.ExtendShotEngine(new Runway.Effects.Engines.Extend.ExtendShotOptions(),
+                new Runway.Effects.Engines.Extend.TailCacheSettings((long)options.TailCacheMb << 20, options.TailCacheDirectory, (long)options.TailCacheDiskMb << 20));
             return new FrameRenderer(options.MaxFramePixels, EffectLookup.Catalog with
             {
-                Create = id => new ModelBackedEffect(EffectLookup.Catalog.Create(id), registry, m => log.LogWarning("{Message}", m)),
+                Create = id => new ModelBackedEffect(id == extend.Definition.Id ? extend : EffectLookup.Catalog.Create(id), registry,
+                    m => log.LogWarning("{Message}", m)),
             });
         });
         services.AddSingleton<DaemonStats>();
+        services.AddSingleton<IdleHeapTrim>();
         services.AddSingleton<RenderPipeline>();
         services.AddRouting();
         services.AddGrpc(o =>

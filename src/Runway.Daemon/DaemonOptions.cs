@@ -61,6 +61,39 @@ public sealed record DaemonOptions
     /// </summary>
     public int ModelThreads { get; init; }
 
+    /// <summary>
+    /// How long runwayd waits after its last render before giving the C heap's free memory back to the kernel, once
+    /// (RUNWAY_IDLE_TRIM_SECONDS, --idle-trim-seconds; fractions allowed; 0 = never). Between frames the heap keeps up to
+    /// <see cref="Runway.Models.Runtime.NativeHeap.TrimThresholdBytes"/> free per arena for reuse; an idle daemon should not.
+    /// </summary>
+    public TimeSpan IdleTrimAfter { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Memory extend shot's tail cache may hold, MiB (RUNWAY_TAIL_CACHE_MB, --tail-cache-mb); least recently used frames
+    /// go first beyond it; 0 = none in memory. Default 1536: a default 48-frame 1080p tail fits whole.
+    /// </summary>
+    public int TailCacheMb { get; init; } = (int)(Runway.Effects.Engines.Extend.TailCache.DefaultCapacityBytes >> 20);
+
+    /// <summary>
+    /// Folder extend shot's finished tail frames are written to, so a tail rendered ahead of time outlives a restart
+    /// (RUNWAY_TAIL_CACHE_DIR, --tail-cache-dir); default $XDG_CACHE_HOME/runway/extend-tails, else
+    /// ~/.cache/runway/extend-tails.
+    /// </summary>
+    public string TailCacheDirectory { get; init; } = DefaultTailCacheDirectory(Environment.GetEnvironmentVariables());
+
+    /// <summary>
+    /// Disk extend shot's tail cache may take in <see cref="TailCacheDirectory"/>, MiB (RUNWAY_TAIL_CACHE_DISK_MB,
+    /// --tail-cache-disk-mb); least recently used files are deleted beyond it; 0 = memory only. Default 4096.
+    /// </summary>
+    public int TailCacheDiskMb { get; init; } = (int)(Runway.Effects.Engines.Extend.TailCache.DefaultDiskBytes >> 20);
+
+    /// <summary>$XDG_CACHE_HOME/runway/extend-tails, else ~/.cache/runway/extend-tails.</summary>
+    public static string DefaultTailCacheDirectory(IDictionary env)
+    {
+        if (Get(env, "XDG_CACHE_HOME") is { Length: > 0 } cache) return Path.Combine(cache, "runway", "extend-tails");
+        return Path.Combine(Home(env), ".cache", "runway", "extend-tails");
+    }
+
     /// <summary>$XDG_DATA_HOME/runway/models, else ~/.local/share/runway/models.</summary>
     public static string DefaultModelsDirectory(IDictionary env)
     {
@@ -107,7 +140,8 @@ public sealed record DaemonOptions
     {
         env ??= Environment.GetEnvironmentVariables();
         var flags = ParseFlags(args);
-        var options = new DaemonOptions { SocketPath = PerUserSocketPath(env), LogDirectory = DefaultLogDirectory(env), ModelsDirectory = DefaultModelsDirectory(env) };
+        var options = new DaemonOptions { SocketPath = PerUserSocketPath(env), LogDirectory = DefaultLogDirectory(env), ModelsDirectory = DefaultModelsDirectory(env),
+            TailCacheDirectory = DefaultTailCacheDirectory(env) };
 
         var configPath = flags.GetValueOrDefault("config") ?? Get(env, "RUNWAY_CONFIG") ?? DefaultConfigPath(env);
         if (File.Exists(configPath)) options = ApplyFile(options, configPath);
@@ -137,6 +171,10 @@ public sealed record DaemonOptions
         if (MemoryBudgetMb < 1) throw new DaemonConfigException($"memoryBudgetMb must be at least 1, got {MemoryBudgetMb}");
         if (string.IsNullOrWhiteSpace(ModelsDirectory)) throw new DaemonConfigException("models directory is empty");
         if (ModelThreads < 0) throw new DaemonConfigException($"modelThreads must not be negative (0 = automatic), got {ModelThreads}");
+        if (TailCacheMb < 0) throw new DaemonConfigException($"tailCacheMb must not be negative (0 = none in memory), got {TailCacheMb}");
+        if (TailCacheDiskMb < 0) throw new DaemonConfigException($"tailCacheDiskMb must not be negative (0 = memory only), got {TailCacheDiskMb}");
+        if (string.IsNullOrWhiteSpace(TailCacheDirectory)) throw new DaemonConfigException("tail cache directory is empty");
+        if (IdleTrimAfter < TimeSpan.Zero) throw new DaemonConfigException($"idleTrimSeconds must not be negative (0 = never), got {IdleTrimAfter.TotalSeconds}");
     }
 
     /// <summary>Flag names (without "--") and the variables they override, for --help and the README.</summary>
@@ -145,11 +183,18 @@ public sealed record DaemonOptions
         usage: runwayd [--foreground] [--socket PATH] [--log-dir DIR] [--config FILE] [--max-frame-pixels N]
                        [--max-concurrent-renders N] [--max-queued-renders N] [--render-delay-ms N] [--arena-dir DIR]
                        [--max-arenas N] [--shutdown-timeout-seconds N] [--models-dir DIR] [--memory-budget-mb N]
-                       [--model-threads N]
+                       [--model-threads N] [--idle-trim-seconds S] [--tail-cache-mb N] [--tail-cache-dir DIR]
+                       [--tail-cache-disk-mb N]
         Config file (JSON, camelCase keys of the same names) < RUNWAY_* variables < flags:
           RUNWAY_SOCKET RUNWAY_LOG_DIR RUNWAY_CONFIG RUNWAY_MAX_FRAME_PIXELS RUNWAY_MAX_CONCURRENT_RENDERS
           RUNWAY_MAX_QUEUED_RENDERS RUNWAY_RENDER_DELAY_MS RUNWAY_ARENA_DIR RUNWAY_MAX_ARENAS RUNWAY_SHUTDOWN_TIMEOUT_SECONDS
-          RUNWAY_MODELS_DIR RUNWAY_MODEL_MEMORY_MB RUNWAY_MODEL_THREADS
+          RUNWAY_MODELS_DIR RUNWAY_MODEL_MEMORY_MB RUNWAY_MODEL_THREADS RUNWAY_IDLE_TRIM_SECONDS
+          RUNWAY_TAIL_CACHE_MB RUNWAY_TAIL_CACHE_DIR RUNWAY_TAIL_CACHE_DISK_MB
+        --idle-trim-seconds: after this long with no render (default 30; fractions allowed; 0 = never), free native heap
+          memory kept for reuse between frames is given back to the kernel, once per idle spell.
+        --tail-cache-mb, --tail-cache-dir, --tail-cache-disk-mb: extend shot's rendered tail frames, kept in memory (MiB,
+          default 1536) and as checksummed files in DIR (default $XDG_CACHE_HOME/runway/extend-tails, MiB default 4096;
+          0 = memory only) so a tail rendered ahead of time survives a restart; least recently used go first.
         """;
 
     private sealed record Setting(string Key, string Env, string Flag, Func<DaemonOptions, string, string, DaemonOptions> Apply);
@@ -170,6 +215,10 @@ public sealed record DaemonOptions
         new("modelsDirectory", "RUNWAY_MODELS_DIR", "models-dir", (o, v, _) => o with { ModelsDirectory = v }),
         new("memoryBudgetMb", "RUNWAY_MODEL_MEMORY_MB", "memory-budget-mb", (o, v, s) => o with { MemoryBudgetMb = ParseInt(v, s) }),
         new("modelThreads", "RUNWAY_MODEL_THREADS", "model-threads", (o, v, s) => o with { ModelThreads = ParseInt(v, s) }),
+        new("tailCacheMb", "RUNWAY_TAIL_CACHE_MB", "tail-cache-mb", (o, v, s) => o with { TailCacheMb = ParseInt(v, s) }),
+        new("tailCacheDirectory", "RUNWAY_TAIL_CACHE_DIR", "tail-cache-dir", (o, v, _) => o with { TailCacheDirectory = v }),
+        new("tailCacheDiskMb", "RUNWAY_TAIL_CACHE_DISK_MB", "tail-cache-disk-mb", (o, v, s) => o with { TailCacheDiskMb = ParseInt(v, s) }),
+        new("idleTrimSeconds", "RUNWAY_IDLE_TRIM_SECONDS", "idle-trim-seconds", (o, v, s) => o with { IdleTrimAfter = ParseSeconds(v, s) }),
     ];
 
     private static DaemonOptions ApplyFile(DaemonOptions options, string path)
@@ -246,6 +295,11 @@ public sealed record DaemonOptions
         int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n)
             ? n
             : throw new DaemonConfigException($"{source}: '{value}' is not a whole number");
+
+    private static TimeSpan ParseSeconds(string value, string source) =>
+        double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && double.IsFinite(seconds) && seconds <= TimeSpan.MaxValue.TotalSeconds / 2
+            ? TimeSpan.FromSeconds(seconds)
+            : throw new DaemonConfigException($"{source}: '{value}' is not a number of seconds");
 
     private static string? Get(IDictionary env, string name) => env.Contains(name) ? env[name] as string : null;
 

@@ -31,6 +31,13 @@ public sealed class LutKernel
     private readonly bool _log;
     private readonly float _logScale, _logOffset;
 
+    // Sampled 1D shaper (a .cube file's own LUT_1D table before its 3D table) for the vector path: each channel's
+    // column as its own run of Size + 1 floats (the last row repeated, so a coordinate clamped to the last row can read
+    // "the next row" with weight 0), gathered eight at a time; with the row scale and domain start per channel.
+    private readonly float[] _shaperColumns = [];
+    private readonly int _shaperRows;
+    private readonly float _shaperMinR, _shaperMinG, _shaperMinB, _shaperScaleR, _shaperScaleG, _shaperScaleB;
+
     /// <summary>
     /// Prepares a kernel; at least one of <paramref name="shaper"/> and <paramref name="cube"/> is given. A parametric
     /// <paramref name="input"/> shaper replaces <paramref name="shaper"/> (its sampled copy): a linear one is folded into
@@ -67,6 +74,22 @@ public sealed class LutKernel
             _log = true;
             _logScale = (float)(1 / (input.Max - input.Min));
             _logOffset = (float)((-Math.Log2(input.Middle) - input.Min) / (input.Max - input.Min));
+        }
+        if (_shaper is not null)
+        {
+            var rows = _shaper.Size;
+            _shaperRows = rows;
+            _shaperColumns = new float[3 * (rows + 1)];
+            for (var c = 0; c < 3; c++)
+            {
+                for (var i = 0; i < rows; i++) _shaperColumns[c * (rows + 1) + i] = _shaper.Table[i * 3 + c];
+                _shaperColumns[c * (rows + 1) + rows] = _shaper.Table[(rows - 1) * 3 + c];
+            }
+            // The same float expressions as Lut1D.Apply, so the vector path rounds identically.
+            (_shaperMinR, _shaperMinG, _shaperMinB) = (_shaper.DomainMin.R, _shaper.DomainMin.G, _shaper.DomainMin.B);
+            _shaperScaleR = (rows - 1) / (_shaper.DomainMax.R - _shaperMinR);
+            _shaperScaleG = (rows - 1) / (_shaper.DomainMax.G - _shaperMinG);
+            _shaperScaleB = (rows - 1) / (_shaper.DomainMax.B - _shaperMinB);
         }
         _strideG = 3 * n;
         _strideB = 3 * n * n;
@@ -138,11 +161,12 @@ public sealed class LutKernel
             fixed (int* inner = _inner)
             {
                 var start = 0;
-                if (_shaper is null && Avx2.IsSupported && Fma.IsSupported)
+                if (Avx2.IsSupported && Fma.IsSupported)
                 {
                     fixed (float* padded = _padded)
                     fixed (int* innerPadded = _innerPadded)
-                        start = ApplyAvx2(s0, d0, pixelCount, strength, padded, innerPadded);
+                    fixed (float* columns = _shaperColumns)
+                        start = ApplyAvx2(s0, d0, pixelCount, strength, padded, innerPadded, columns);
                 }
                 for (var p = start; p < pixelCount; p++)
                 {
@@ -209,11 +233,21 @@ public sealed class LutKernel
     }
 
     /// <summary>
-    /// The 3D path (and the log2 shaper before it) eight pixels at a time with AVX2 (same arithmetic as the scalar
-    /// loop, so results agree to rounding); returns how many pixels it did (a multiple of 8), the caller finishes the rest.
+    /// The 3D path (and the log2 or sampled shaper before it) eight pixels at a time with AVX2 (same arithmetic as the
+    /// scalar loop, so results agree to rounding); returns how many pixels it did (a multiple of 8), the caller finishes
+    /// the rest. <paramref name="columns"/> is the sampled shaper's per-channel columns (unused without one).
     /// </summary>
-    private unsafe int ApplyAvx2(float* s0, float* d0, int pixelCount, float strength, float* table, int* inner)
+    private unsafe int ApplyAvx2(float* s0, float* d0, int pixelCount, float strength, float* table, int* inner, float* columns)
     {
+        var sampled = _shaper is not null;
+        var rows = _shaperRows + 1;
+        var shaperLast = Vector256.Create((float)(_shaperRows - 1));
+        var shaperMinR = Vector256.Create(_shaperMinR);
+        var shaperMinG = Vector256.Create(_shaperMinG);
+        var shaperMinB = Vector256.Create(_shaperMinB);
+        var shaperScaleR = Vector256.Create(_shaperScaleR);
+        var shaperScaleG = Vector256.Create(_shaperScaleG);
+        var shaperScaleB = Vector256.Create(_shaperScaleB);
         var zero = Vector256<float>.Zero;
         var one = Vector256.Create(1f);
         var last = Vector256.Create(_last);
@@ -257,6 +291,12 @@ public sealed class LutKernel
                 r = Log2Shaped(r, logScale, logOffset);
                 g = Log2Shaped(g, logScale, logOffset);
                 b = Log2Shaped(b, logScale, logOffset);
+            }
+            else if (sampled)
+            {
+                r = Sampled(r, shaperMinR, shaperScaleR, shaperLast, columns);
+                g = Sampled(g, shaperMinG, shaperScaleG, shaperLast, columns + rows);
+                b = Sampled(b, shaperMinB, shaperScaleB, shaperLast, columns + 2 * rows);
             }
             // max(x, 0) returns 0 for NaN (maxps yields its second operand), like the scalar clamp.
             var x = Avx.Min(Avx.Max(Avx.Multiply(Avx.Subtract(r, minR), scaleR), zero), last);
@@ -303,6 +343,25 @@ public sealed class LutKernel
             }
         }
         return done;
+    }
+
+    /// <summary>
+    /// A sampled 1D shaper column on eight values, as <see cref="Lut1D.Apply(int, float)"/> computes it: the row
+    /// coordinate clamped to the table (NaN and values at or below the domain start read row 0, values at or past its
+    /// end the last row, which the padded column repeats so the weight-0 neighbour read stays inside), then
+    /// a + (b − a)·f with a separate multiply and add — no fused multiply-add, so the result is bit-identical to the
+    /// scalar loop.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static unsafe Vector256<float> Sampled(Vector256<float> v, Vector256<float> min, Vector256<float> scale, Vector256<float> last, float* column)
+    {
+        // max(x, 0) yields 0 for NaN (maxps returns its second operand), like the scalar !(x > 0) test.
+        var x = Avx.Min(Avx.Max(Avx.Multiply(Avx.Subtract(v, min), scale), Vector256<float>.Zero), last);
+        var i = Avx.ConvertToVector256Int32WithTruncation(x);
+        var f = Avx.Subtract(x, Avx.ConvertToVector256Single(i));
+        var a = Avx2.GatherVector256(column, i, 4);
+        var b = Avx2.GatherVector256(column + 1, i, 4);
+        return Avx.Add(a, Avx.Multiply(Avx.Subtract(b, a), f));
     }
 
     /// <summary>

@@ -22,15 +22,23 @@ public sealed class ExtendCommandTests(ITestOutputHelper log) : IAsyncLifetime
     private readonly string _dir = Directory.CreateTempSubdirectory("rw-extend-").FullName;
     private DaemonHost? _daemon;
 
-    public async Task InitializeAsync()
+    public async Task InitializeAsync() => _daemon = await StartDaemonAsync();
+
+    /// <summary>
+    /// An in-process daemon on this test's folder, its tail cache files in <c>tails/</c> (never the user's cache folder:
+    /// a frame left there by an earlier run would turn a miss this class expects into a hit).
+    /// </summary>
+    private Task<DaemonHost> StartDaemonAsync(int tailCacheMb = 1536)
     {
         var models = Directory.CreateDirectory(Path.Combine(_dir, "models")).FullName; // no packs: the classical engine
-        _daemon = await DaemonHost.StartAsync(new DaemonOptions
+        return DaemonHost.StartAsync(new DaemonOptions
         {
             SocketPath = Path.Combine(_dir, "runwayd.sock"),
             LogDirectory = _dir,
             ModelsDirectory = models,
             ShutdownTimeout = TimeSpan.FromSeconds(2),
+            TailCacheDirectory = Path.Combine(_dir, "tails"),
+            TailCacheMb = tailCacheMb,
         });
     }
 
@@ -218,5 +226,58 @@ public sealed class ExtendCommandTests(ITestOutputHelper log) : IAsyncLifetime
             Assert.Contains(notes, n => n.StartsWith(ExtendShotEngine.NoteTailCached, StringComparison.Ordinal));
             Assert.Equal(0, MaxDifference(tail[2], frame));
         }
+    }
+
+    // The tail a job rendered is on disk: a new daemon (nothing in memory) serves the plugin's request from the file, with
+    // the job's frame. The restarted daemon keeps no frame in memory (tail cache 0 MiB), so a second request is read
+    // from disk again: the memory budget option reaches the engine.
+    [Fact]
+    public async Task Tail_rendered_by_extend_survives_a_daemon_restart()
+    {
+        const int history = 4;
+        var input = WriteInput();
+        var tail = await ExtendAsync(input, "restart", "--frames", "3", "--set", $"history={history}");
+        Assert.Equal(3, Directory.GetFiles(Path.Combine(_dir, "tails"), "*" + TailCache.FileExtension).Length);
+
+        await _daemon!.StopAsync(cancelInFlight: true);
+        _daemon = null;
+        _daemon = await StartDaemonAsync(tailCacheMb: 0);
+
+        for (var attempt = 0; attempt < 2; attempt++)
+        {
+            var (frame, notes) = await PluginRenderAsync(input, "ofx-after-restart", 3, history);
+            using (frame)
+            {
+                log.WriteLine($"after restart, request {attempt + 1}: {string.Join("; ", notes)}");
+                Assert.Contains(notes, n => n.StartsWith(ExtendShotEngine.NoteTailCached + " (disk)", StringComparison.Ordinal));
+                Assert.Equal(0, MaxDifference(tail[2], frame));
+            }
+        }
+    }
+
+    [Fact]
+    public void Tail_cache_options_come_from_the_cache_home_variables_and_flags()
+    {
+        var env = new System.Collections.Hashtable
+        {
+            ["HOME"] = Path.Combine(_dir, "home"),
+            ["XDG_CONFIG_HOME"] = Path.Combine(_dir, "config"), // no runwayd.json there
+            ["XDG_CACHE_HOME"] = Path.Combine(_dir, "cache"),
+        };
+        var defaults = DaemonOptions.Load([], env);
+        Assert.Equal(Path.Combine(_dir, "cache", "runway", "extend-tails"), defaults.TailCacheDirectory);
+        Assert.Equal(1536, defaults.TailCacheMb);
+        Assert.Equal(4096, defaults.TailCacheDiskMb);
+
+        env["RUNWAY_TAIL_CACHE_MB"] = "64";
+        env["RUNWAY_TAIL_CACHE_DIR"] = "/var/tmp/tails-from-env";
+        var set = DaemonOptions.Load(["--tail-cache-disk-mb", "0", "--tail-cache-dir=/var/tmp/tails-from-flag"], env);
+        Assert.Equal(64, set.TailCacheMb);
+        Assert.Equal(0, set.TailCacheDiskMb);
+        Assert.Equal("/var/tmp/tails-from-flag", set.TailCacheDirectory);
+
+        Assert.Throws<DaemonConfigException>(() => DaemonOptions.Load(["--tail-cache-mb", "-1"], env));
+        foreach (var name in new[] { "--tail-cache-mb", "--tail-cache-dir", "--tail-cache-disk-mb", "RUNWAY_TAIL_CACHE_MB", "RUNWAY_TAIL_CACHE_DIR", "RUNWAY_TAIL_CACHE_DISK_MB" })
+            Assert.Contains(name, DaemonOptions.Usage, StringComparison.Ordinal);
     }
 }

@@ -168,4 +168,101 @@ public class ExtendShotQualityTests(ITestOutputHelper output)
                 $"{clip} frame {k + 1}: SSIM {s.Ssim[k]:0.0000}, hold {s.HoldSsim[k]:0.0000}, wanted a gain of {minSsimGain}");
         }
     }
+
+    /// <summary>Mean gradient magnitude of the Rec.709 luma (linear) over the marked pixels: the detail a fill carries.</summary>
+    private static double Detail(FloatImage image, byte[] mask)
+    {
+        var w = image.Width;
+        var h = image.Height;
+        var px = image.Buffer;
+        float Luma(int x, int y)
+        {
+            x = Math.Clamp(x, 0, w - 1);
+            y = Math.Clamp(y, 0, h - 1);
+            var o = (y * w + x) * 4;
+            return 0.2126f * px[o] + 0.7152f * px[o + 1] + 0.0722f * px[o + 2];
+        }
+        double sum = 0;
+        var n = 0;
+        for (var y = 0; y < h; y++)
+        for (var x = 0; x < w; x++)
+        {
+            if (mask[y * w + x] == 0) continue;
+            var gx = Luma(x + 1, y) - Luma(x - 1, y);
+            var gy = Luma(x, y + 1) - Luma(x, y - 1);
+            sum += Math.Sqrt(gx * gx + gy * gy) / 2;
+            n++;
+        }
+        return n == 0 ? 0 : sum / n;
+    }
+
+    // Disoccluded pixels no frame shows (ExtendShotOptions.FillNeverSeen): synthesised by patch fill from a crop around
+    // them, against keeping the warp's sample from behind the subject (which streaks the subject's edge into the gap).
+    // Scored on the camera windows at k = 1, 2, 3: whole frame (PSNR/SSIM) and inside the pixels the fill wrote (where the
+    // two renders differ): PSNR, and detail (mean luma gradient) against the truth's. Measured (session 7), whole-frame
+    // PSNR fill vs warp, then inside PSNR fill vs warp vs hold, detail fill / warp / truth:
+    //   blackswan k = 3 (378 px)    20.732 vs 20.725; 22.83 vs 20.34 vs 19.68; 0.0253 / 0.0338 / 0.0235
+    //   tennis k = 1 (48 px)        24.686 vs 24.686; 27.26 vs 27.59 vs 26.27; 0.0078 / 0.0086 / 0.0139
+    //   tennis k = 2 (1279 px)      20.886 vs 20.866; 18.13 vs 17.33 vs 16.57; 0.0212 / 0.0269 / 0.0267
+    //   tennis k = 3 (3059 px)      19.102 vs 19.118; 16.34 vs 16.64 vs 15.96; 0.0226 / 0.0311 / 0.0278
+    //   skateboard k = 1 (154 px)   25.314 vs 25.314; 37.01 vs 37.69 vs 37.43; 0.0025 / 0.0018 / 0.0025
+    //   skateboard k = 2 (311 px)   20.878 vs 20.878; 33.47 vs 33.36 vs 33.37
+    //   skateboard k = 3 (1549 px)  18.847 vs 18.847; 32.37 vs 30.97 vs 29.73; 0.0027 / 0.0032 / 0.0026
+    //   bmx-trees k = 3 (30 px)     16.616 vs 16.616; 37.58 vs 36.76 vs 34.18
+    //   (blackswan and bmx-trees k = 1, 2: no disocclusion; SSIM changes −0.0005..+0.0008.)
+    // With the moving subject left out of the sources (ExtendShotOptions.NeverSeenExcludesSubject) the whole frame lost up
+    // to 0.25 dB (tennis k = 3: 18.869), so that stays off. Asserted: the bound, no frame loses more than 0.05 dB.
+    [Theory]
+    [InlineData("vos/blackswan/frames", 37, 428, 240)]
+    [InlineData("inpainting/video-object-removal/tennis", 57, 432, 240)]
+    [InlineData("clips/skateboard.mp4", 44, 640, 360)]
+    [InlineData("vos/bmx-trees/frames", 63, 428, 240)]
+    public void Never_seen_disocclusions_filled_from_the_background_cost_the_frame_at_most_a_twentieth_of_a_dB(string clip, int first,
+        int width, int height)
+    {
+        using var data = ExtendShotClip.LoadWindow(clip, first, History + 1 + CameraHeldOut, width, height);
+        var filled = new ExtendShotEngine(new ExtendShotOptions());
+        var kept = new ExtendShotEngine(new ExtendShotOptions(FillNeverSeen: false));
+        var failures = new List<string>();
+        var end = data.Frames[History];
+        var neighbours = Enumerable.Range(0, History).Select(i => new TimedImage(i, data.Frames[i], null)).ToList();
+        var ps = ParamSet.Bind(ExtendShotDefinition.Definition, new Dictionary<string, object>
+        {
+            [ExtendShotDefinition.ParamFrames] = (long)HeldOut,
+            [ExtendShotDefinition.ParamHistory] = (long)History,
+        });
+        using var a = new FloatImage(width, height);
+        using var b = new FloatImage(width, height);
+        for (var k = 1; k <= CameraHeldOut; k++)
+        {
+            EffectFrame Frame(FloatImage into) => new(end, null, into, ps, History + k, 1.0, false, "quality")
+            {
+                Neighbours = neighbours,
+                SourceRange = new ClipRange(0, History),
+            };
+            var notes = filled.Render(Frame(a), CancellationToken.None).Notes;
+            kept.Render(Frame(b), CancellationToken.None);
+            var truth = data.Frames[History + k];
+            var mask = new byte[width * height];
+            var changed = 0;
+            for (var i = 0; i < mask.Length; i++)
+            {
+                for (var c = 0; c < 4; c++)
+                {
+                    if (a.Pixels[i * 4 + c] == b.Pixels[i * 4 + c]) continue;
+                    mask[i] = 1;
+                }
+                changed += mask[i];
+            }
+            double pa = ImageMetrics.Psnr(truth, a), pb = ImageMetrics.Psnr(truth, b), ph = ImageMetrics.Psnr(truth, end);
+            double sa = ImageMetrics.Ssim(truth, a), sb = ImageMetrics.Ssim(truth, b), sh = ImageMetrics.Ssim(truth, end);
+            var inside = changed == 0 ? "" :
+                $" | inside {changed} px: PSNR fill {ImageMetrics.Psnr(truth, a, mask, MaskRegion.Inside):0.00} warp {ImageMetrics.Psnr(truth, b, mask, MaskRegion.Inside):0.00} " +
+                $"hold {ImageMetrics.Psnr(truth, end, mask, MaskRegion.Inside):0.00}; detail fill {Detail(a, mask):0.0000} warp {Detail(b, mask):0.0000} truth {Detail(truth, mask):0.0000}";
+            output.WriteLine($"{clip} k={k}: PSNR fill {pa:0.000} warp {pb:0.000} hold {ph:0.000}; SSIM fill {sa:0.0000} warp {sb:0.0000} hold {sh:0.0000}{inside}");
+            output.WriteLine("  " + string.Join("; ", notes.Where(n => n.Contains("disoccluded", StringComparison.Ordinal))));
+            if (pa < pb - 0.05) failures.Add($"{clip} k={k}: PSNR with the fill {pa:0.000} dB, warp kept {pb:0.000} dB");
+        }
+        Assert.Empty(failures);
+    }
 }

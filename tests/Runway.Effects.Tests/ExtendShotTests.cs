@@ -14,7 +14,7 @@ public class ExtendShotTests
     /// <summary>
     /// A smooth random texture (fixed seed) in range 0.02..1.3 (some of it above 1), <paramref name="w"/>×<paramref name="h"/>, 3 channels.
     /// </summary>
-    private static Mat Texture(int w, int h)
+    internal static Mat Texture(int w, int h)
     {
         var random = new Random(1234);
         var values = new float[h * w * 3];
@@ -49,14 +49,14 @@ public class ExtendShotTests
         return image;
     }
 
-    private static FloatImage Constant(float value)
+    internal static FloatImage Constant(float value)
     {
         var image = new FloatImage(W, H);
         image.Pixels.Fill(value);
         return image;
     }
 
-    private static ParamSet Params(string mode = ExtendShotDefinition.ModeExtrapolate, double damping = 0, long history = 6, long frames = 24) =>
+    internal static ParamSet Params(string mode = ExtendShotDefinition.ModeExtrapolate, double damping = 0, long history = 6, long frames = 24) =>
         ParamSet.Bind(ExtendShotDefinition.Definition, new Dictionary<string, object>
         {
             [ExtendShotDefinition.ParamMode] = mode,
@@ -66,10 +66,10 @@ public class ExtendShotTests
         });
 
     /// <summary>Frames 0..6 of a pan moving the picture left by <paramref name="speed"/> px per frame (camera right).</summary>
-    private static List<FloatImage> Pan(Mat texture, double speed, float alpha = 1f) =>
+    internal static List<FloatImage> Pan(Mat texture, double speed, float alpha = 1f) =>
         Enumerable.Range(0, 7).Select(i => Crop(texture, 100 + i * speed, 60, alpha)).ToList();
 
-    private static EffectFrame At(IReadOnlyList<FloatImage> clip, FloatImage output, double time, ParamSet ps, bool interactive = false) =>
+    internal static EffectFrame At(IReadOnlyList<FloatImage> clip, FloatImage output, double time, ParamSet ps, bool interactive = false) =>
         new(clip[^1], null, output, ps, time, 1.0, interactive, "test")
         {
             Neighbours = clip.Take(clip.Count - 1).Select((f, i) => new TimedImage(i, f, null)).ToList(),

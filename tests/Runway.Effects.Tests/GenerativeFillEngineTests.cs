@@ -31,13 +31,22 @@ public sealed class GenerativeFillEngineTests
         Assert.True(Assert.Single(d.Clips, c => c.Name == GenerativeFillDefinition.ClipMask).IsMask);
         foreach (var name in new[] { GenerativeFillDefinition.ParamPrompt, GenerativeFillDefinition.ParamSeed, GenerativeFillDefinition.ParamVariation })
             Assert.NotNull(d.FindParam(name));
+        var detail = d.FindParam(GenerativeFillDefinition.ParamDetail)!;
+        Assert.Equal("Texture Detail", detail.Label);
+        Assert.Equal(1.0, detail.Default);
+        Assert.Equal(0.0, detail.Min);
+        Assert.Equal(1.0, detail.Max);
+        Assert.True(detail.Animates, "texture detail must be keyframable");
         Assert.True(d.FindParam(GenerativeFillDefinition.ParamCenter)!.Spatial);
         Assert.Contains("\"com.runwayml.generative-fill\"", EffectCatalog.ToJson());
         Assert.IsType<GenerativeFillEngine>(EffectCatalog.Create(GenerativeFillDefinition.Id));
     }
 
-    [Fact]
-    public void Still_final_fill_continues_a_smooth_ramp_above_one_without_clipping()
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(0.5)]
+    [InlineData(1.0)]
+    public void Still_final_fill_continues_a_smooth_ramp_above_one_without_clipping(double detail)
     {
         // A horizontal ramp from 0.2 to 3.0 (every column constant): a smooth structure layer plus patch detail must stay
         // close to the ramp, above 1 included.
@@ -47,9 +56,9 @@ public sealed class GenerativeFillEngineTests
         using var dst = new FloatImage(w, h);
         var p = Params((GenerativeFillDefinition.ParamMaskSource, GenerativeFillDefinition.MaskEllipse),
             (GenerativeFillDefinition.ParamCenter, new[] { 64.0, 48.0 }), (GenerativeFillDefinition.ParamSize, new[] { 60.0, 50.0 }),
-            (GenerativeFillDefinition.ParamTemporal, false));
+            (GenerativeFillDefinition.ParamTemporal, false), (GenerativeFillDefinition.ParamDetail, detail));
         var r = new GenerativeFillEngine().Render(Frame(src, null, dst, p), CancellationToken.None);
-        Assert.Contains(r.Notes, n => n.StartsWith("structure + texture", StringComparison.Ordinal));
+        Assert.Contains(r.Notes, n => n.StartsWith(GenerativeFillEngine.NoteStillRecipe, StringComparison.Ordinal));
         var worst = 0f;
         var where = "";
         for (var y = 0; y < h; y++)
@@ -62,10 +71,63 @@ public sealed class GenerativeFillEngineTests
                 worst = Math.Max(worst, Math.Abs(o[2] - 1.5f));
                 Assert.Equal(0.75f, o[3]);
             }
-        // Measured 2026-11-24: worst 0.12 near the centre, the same shift in R and G (about 5 px along the ramp; which
+        // Measured 2026-11-24 at detail 1: worst 0.12 near the centre, the same shift in R and G (about 5 px along the ramp; which
         // layer contributes it was not isolated). A fill clipped at 1 would be off by up to 2, one sagging to the
         // border's mean by over 0.5.
         Assert.True(worst < 0.2f, $"fill left the ramp by {worst} at {where}");
+    }
+
+    [Fact]
+    public void Texture_detail_changes_a_still_fill_but_sequence_renders_ignore_it_and_the_notes_name_the_recipe()
+    {
+        const int w = 128, h = 96;
+        using var f0 = Photo(w, h);
+        using var f1 = Photo(w, h, shift: 2);
+        ParamSet P(double detail) => Params((GenerativeFillDefinition.ParamMaskSource, GenerativeFillDefinition.MaskRectangle),
+            (GenerativeFillDefinition.ParamCenter, new[] { 64.0, 48.0 }), (GenerativeFillDefinition.ParamSize, new[] { 30.0, 24.0 }),
+            (GenerativeFillDefinition.ParamTemporal, true), (GenerativeFillDefinition.ParamDetail, detail));
+        FloatImage Render(double detail, bool withPrevious, out EffectResult result)
+        {
+            var o = new FloatImage(w, h);
+            result = new GenerativeFillEngine().Render(Frame(withPrevious ? f1 : f0, null, o, P(detail), time: withPrevious ? 1 : 0,
+                neighbours: withPrevious ? [new TimedImage(0, f0, null)] : []), CancellationToken.None);
+            return o;
+        }
+
+        // Temporal on but no previous frame: filled on its own, so the still recipe reads the detail param.
+        using var still0 = Render(0.0, withPrevious: false, out var s0);
+        using var still1 = Render(1.0, withPrevious: false, out var s1);
+        Assert.False(Images.BitEqual(still0, still1), "texture detail 0 and 1 gave the same still fill");
+        Assert.Contains(s0.Notes, n => n.StartsWith(GenerativeFillEngine.NoteStillRecipe, StringComparison.Ordinal) && n.Contains("plain patch search"));
+        Assert.Contains(s1.Notes, n => n.StartsWith(GenerativeFillEngine.NoteStillRecipe, StringComparison.Ordinal) && n.Contains("guided patch search"));
+
+        // The previous frame at hand: the sequence recipe (plain fill + carried previous fill), the same at any detail.
+        using var seq0 = Render(0.0, withPrevious: true, out var q0);
+        using var seq1 = Render(1.0, withPrevious: true, out var q1);
+        Assert.True(Images.BitEqual(seq0, seq1), "the sequence recipe read the detail param");
+        Assert.Contains(GenerativeFillEngine.NoteSequenceRecipe, q1.Notes);
+        Assert.Contains(q1.Notes, n => n.StartsWith("temporal:", StringComparison.Ordinal));
+        Assert.DoesNotContain(q1.Notes, n => n.StartsWith(GenerativeFillEngine.NoteStillRecipe, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void First_frame_of_a_temporal_clip_takes_the_sequence_recipe_so_the_second_frame_does_not_jump()
+    {
+        const int w = 96, h = 72;
+        using var f0 = Photo(w, h);
+        var p = Params((GenerativeFillDefinition.ParamMaskSource, GenerativeFillDefinition.MaskRectangle),
+            (GenerativeFillDefinition.ParamCenter, new[] { 48.0, 36.0 }), (GenerativeFillDefinition.ParamSize, new[] { 24.0, 20.0 }),
+            (GenerativeFillDefinition.ParamTemporal, true));
+        EffectResult Render(ClipRange? range)
+        {
+            using var o = new FloatImage(w, h);
+            return new GenerativeFillEngine().Render(Frame(f0, null, o, p) with { SourceRange = range }, CancellationToken.None);
+        }
+
+        // No previous frame in either case; a clip of ten frames is still a sequence, a one-frame clip is a still.
+        Assert.Contains(GenerativeFillEngine.NoteSequenceRecipe, Render(new ClipRange(0, 9)).Notes);
+        Assert.Contains(Render(new ClipRange(0, 0)).Notes, n => n.StartsWith(GenerativeFillEngine.NoteStillRecipe, StringComparison.Ordinal));
+        Assert.Contains(Render(null).Notes, n => n.StartsWith(GenerativeFillEngine.NoteStillRecipe, StringComparison.Ordinal));
     }
 
     [Fact]

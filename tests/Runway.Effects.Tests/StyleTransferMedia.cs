@@ -57,6 +57,24 @@ internal static class StyleTransferMedia
         return image;
     }
 
+    /// <summary>
+    /// Sharpness: mean |Laplacian| (3×3) of the square root of luminance (roughly what a display shows), over the
+    /// whole picture. A blend that mixes a resampled or misaligned copy of another frame into the detail lowers it.
+    /// </summary>
+    public static double Sharpness(FloatImage image)
+    {
+        var (w, h) = (image.Width, image.Height);
+        var grey = new float[w * h];
+        var px = image.Pixels;
+        for (var i = 0; i < grey.Length; i++)
+            grey[i] = MathF.Sqrt(MathF.Max(0.2126f * px[i * 4] + 0.7152f * px[i * 4 + 1] + 0.0722f * px[i * 4 + 2], 0f));
+        using var mat = Mat.FromPixelData(h, w, MatType.CV_32FC1, grey);
+        using var laplacian = new Mat();
+        Cv2.Laplacian(mat, laplacian, MatType.CV_32F);
+        using var magnitude = laplacian.Abs().ToMat();
+        return Cv2.Mean(magnitude).Val0;
+    }
+
     public static ParamSet Params(params (string Name, object Value)[] values) =>
         ParamSet.Bind(StyleTransferDefinition.Definition, values.ToDictionary(v => v.Name, v => v.Value));
 

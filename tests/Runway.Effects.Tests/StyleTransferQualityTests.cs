@@ -103,8 +103,9 @@ public sealed class StyleTransferQualityTests(ITestOutputHelper output)
     }
 
     // Measured 2026-11-24: warped flicker (TemporalMetrics, motion from the clean frames) of pencil-textured output,
-    // 01_dog.mp4 frames 60–64 at 360 px: 0.0216 per-frame, 0.0144 with stabilisation 0.5 (ratio 0.67). The threshold
-    // asks for at least a 15% drop: half the measured gain, as flow on other builds may differ slightly.
+    // 01_dog.mp4 frames 60–64 at 360 px: 0.0216 per-frame, 0.0144 with stabilisation 0.5 (ratio 0.67; re-measured
+    // 2026-11-24: 0.0196 → 0.0131, 0.67). The threshold, tightened from 0.85, is the
+    // measured ratio plus 0.05, as flow on other builds may differ slightly.
     [Fact]
     public void Stabilisation_lowers_flicker_on_real_video()
     {
@@ -140,7 +141,7 @@ public sealed class StyleTransferQualityTests(ITestOutputHelper output)
             output.WriteLine($"pencil on 01_dog.mp4 frames 60-64 at 360 px: flicker unstabilised {plain:0.0000}, stabilised 0.5 {stable:0.0000} (ratio {stable / plain:0.00})");
             output.WriteLine(StyleTransferMedia.WriteContactSheet("stabilisation-pencil",
                 [frames, plainFrames, outputs.Skip(plainFrames.Count).ToList()], 160));
-            Assert.True(stable <= 0.85 * plain, $"stabilised flicker {stable:0.0000} is not 15% below per-frame {plain:0.0000}");
+            Assert.True(stable <= 0.72 * plain, $"stabilised flicker ratio {stable / plain:0.00} > 0.72");
         }
         finally
         {
@@ -152,8 +153,15 @@ public sealed class StyleTransferQualityTests(ITestOutputHelper output)
     // 960 px, rendered in order so each previous draft is cached. Measured 2026-11-24 (Release), pencil after
     // starry_night: warped flicker 0.02281 per-frame, 0.01787 stabilised 0.5 (ratio 0.78). With a synthetic warm
     // reference the full-size blend this replaced gave ratio 0.72 against 0.77 here, but it also mixed a resampled,
-    // softer copy of the previous frame into the full-size detail (see TemporalStabilizer.BlendReduced). The threshold
-    // asks for at least an 11% drop: half the measured gain, as for the final render.
+    // softer copy of the previous frame into the full-size detail (see TemporalStabilizer.BlendReduced).
+    // Re-measured 2026-11-24 (Release, load about 20): ratio 0.783, sharpness (mean |Laplacian| of √luminance) 0.04952 →
+    // 0.04786, −3.3%. At 1280 px the full-size blend the draft used before lost 5.5% (6.1% with a warm reference) for
+    // ratio 0.76 — see TemporalStabilizer.BlendReduced. Thresholds: the measured ratio plus 0.04 (Farnebäck flow from
+    // another OpenCV build may differ a little), and a sharpness loss between this blend's and the full-size blend's,
+    // so that buying flicker back with blur fails here.
+    private const double MaxDraftFlickerRatio = 0.82;
+    private const double MaxDraftSharpnessLoss = 0.045;
+
     [Fact]
     public void Draft_stabilisation_lowers_flicker_on_real_video()
     {
@@ -162,8 +170,10 @@ public sealed class StyleTransferQualityTests(ITestOutputHelper output)
         var outputs = new List<FloatImage>();
         try
         {
+            double sharpness = 0;
             double Flicker(double stabilisation)
             {
+                sharpness = 0;
                 var engine = new StyleTransferEngine();
                 var p = StyleTransferMedia.Params(
                     (StyleTransferDefinition.ParamTexture, StyleTransferDefinition.TexturePencil),
@@ -176,6 +186,7 @@ public sealed class StyleTransferQualityTests(ITestOutputHelper output)
                     IReadOnlyList<TimedImage> neighbours = t > 0 ? [new TimedImage(t - 1, frames[t - 1], null)] : [];
                     var r = engine.Render(StyleTransferMedia.Frame(frames[t], result, p, style, t, neighbours, interactive: true), CancellationToken.None);
                     if (t > 0 && stabilisation > 0) Assert.Contains(r.Notes, n => n.StartsWith("draft: stabilised", StringComparison.Ordinal));
+                    if (t > 0) sharpness += StyleTransferMedia.Sharpness(result) / (frames.Count - 1);
                     rendered.Add(result);
                 }
                 var mask = Enumerable.Repeat((byte)1, frames[0].Width * frames[0].Height).ToArray();
@@ -184,9 +195,12 @@ public sealed class StyleTransferQualityTests(ITestOutputHelper output)
                 return sum / (frames.Count - 1);
             }
             var plain = Flicker(0);
+            var plainSharpness = sharpness;
             var stable = Flicker(0.5);
-            output.WriteLine($"draft pencil on 01_dog.mp4 frames 60-64 at 960 px: flicker unstabilised {plain:0.00000}, stabilised 0.5 {stable:0.00000} (ratio {stable / plain:0.000})");
-            Assert.True(stable <= 0.89 * plain, $"stabilised draft flicker {stable:0.00000} is not 11% below per-frame {plain:0.00000}");
+            var sharpnessChange = sharpness / plainSharpness - 1;
+            output.WriteLine($"draft pencil on 01_dog.mp4 frames 60-64 at 960 px: flicker unstabilised {plain:0.00000}, stabilised 0.5 {stable:0.00000} (ratio {stable / plain:0.000}); sharpness {plainSharpness:0.00000} → {sharpness:0.00000} ({sharpnessChange:+0.0%;-0.0%})");
+            Assert.True(stable <= MaxDraftFlickerRatio * plain, $"stabilised draft flicker ratio {stable / plain:0.000} > {MaxDraftFlickerRatio}");
+            Assert.True(sharpnessChange >= -MaxDraftSharpnessLoss, $"stabilisation softened the draft by {-sharpnessChange:0.0%} (allowed {MaxDraftSharpnessLoss:0%})");
         }
         finally
         {

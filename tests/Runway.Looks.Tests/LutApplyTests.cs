@@ -87,4 +87,54 @@ public sealed class LutApplyTests
         look.Apply(none, none, w, h, strength: 0);
         Assert.Equal(src, none);
     }
+
+    // A .cube file's own sampled shaper (LUT_1D before LUT_3D, no runway-shaper comment) runs in the AVX2 kernel since
+    // 2026-11-24: its table reads are gathers and its interpolation the scalar expression a + (b − a)·f without fused
+    // multiply-adds, so the shaper stage is bit-identical. The lattice after it is affine (reproduced exactly by
+    // tetrahedral weights), so any wrong row, fraction or clamp would show far above the 1e-6 allowed for the lattice's
+    // own fused multiply-adds. Single pixels take the scalar loop (the vector loop needs eight).
+    [Fact]
+    public void Sampled_shaper_in_the_vector_kernel_matches_the_scalar_path_within_1e_6()
+    {
+        // A steep, uneven curve per channel over different domains (one beyond 0..1, as LUT_1D_INPUT_RANGE allows).
+        const int rows = 1024;
+        var table = new float[rows * 3];
+        for (var i = 0; i < rows; i++)
+        {
+            var u = i / (float)(rows - 1);
+            table[i * 3] = MathF.Sqrt(u);
+            table[i * 3 + 1] = u * u;
+            table[i * 3 + 2] = 0.5f + 0.5f * MathF.Sin(9 * u);
+        }
+        var shaper = new Lut1D(rows, table, new Rgb(0, -0.25f, 0.001f), new Rgb(1, 4, 46));
+        var look = new Look(shaper, Lut3D.FromFunction(17, Affine));
+        Assert.Null(look.InputShaper);
+        const int count = 50_003; // not a multiple of 8: the scalar tail runs too
+        var random = new Random(11);
+        var src = new float[count * 4];
+        for (var i = 0; i < src.Length; i++) src[i] = (i & 3) == 3 ? 0.75f : random.NextSingle() * 6 - 1;
+        // Exact nodes, the domain ends, just inside and past them, and values no table holds.
+        float[] special = [0, -0f, 1, 4, 46, -0.25f, 0.001f, 3.9999998f, 45.99999f, 1e-30f, float.NaN, float.PositiveInfinity,
+            float.NegativeInfinity, float.MaxValue, -float.MaxValue, 1f / 1023, 2f / 1023];
+        for (var j = 0; j < special.Length; j++)
+        {
+            for (var c = 0; c < 3; c++)
+            {
+                src[(100 + j) * 4 + c] = special[j];
+                src[(200 + j) * 4 + c] = special[(j + c) % special.Length];
+            }
+        }
+        var vector = new float[src.Length];
+        look.Apply(src, vector, count, 1);
+        for (var p = 0; p < count; p++)
+        {
+            var scalar = look.Apply(new Rgb(src[p * 4], src[p * 4 + 1], src[p * 4 + 2]));
+            for (var c = 0; c < 3; c++)
+            {
+                var d = Math.Abs(scalar[c] - vector[p * 4 + c]);
+                Assert.True(d <= 1e-6, $"pixel {p} channel {c}: input {src[p * 4 + c]}, scalar {scalar[c]}, vector {vector[p * 4 + c]}");
+            }
+            Assert.Equal(0.75f, vector[p * 4 + 3]);
+        }
+    }
 }

@@ -17,7 +17,8 @@ namespace Runway.Cli.Commands;
 /// whole extend-shot tail (or head) through the daemon ahead of time, with progress. Each request carries what the OFX
 /// plugin sends for the same frame — the end frame as source, the history frames as neighbours, the clip's source
 /// range and the params — so the extend-shot engine's tail cache, keyed by those frames' content and the params (not by
-/// instance), serves the plugin's later requests for the same frames.
+/// instance), serves the plugin's later requests for the same frames. The daemon also writes those frames to its tail
+/// cache folder (<c>--tail-cache-dir</c>), so they are still served after the daemon restarts.
 /// </summary>
 public static class ExtendCommand
 {

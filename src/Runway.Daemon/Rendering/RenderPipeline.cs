@@ -13,7 +13,7 @@ namespace Runway.Daemon.Rendering;
 /// </summary>
 internal sealed class RenderPipeline(
     FrameRenderer renderer, ArenaRegistry arenas, SlotLeases leases, RenderScheduler scheduler, DaemonStats stats,
-    DaemonOptions options, ILogger<RenderPipeline> logger) : IDisposable
+    DaemonOptions options, IdleHeapTrim idleTrim, ILogger<RenderPipeline> logger) : IDisposable
 {
     private readonly CancellationTokenSource _shutdown = new();
     private readonly RenderThreads _threads = new();
@@ -104,6 +104,7 @@ internal sealed class RenderPipeline(
         finally
         {
             stats.RenderEnded();
+            idleTrim.RenderEnded();
         }
     }
 

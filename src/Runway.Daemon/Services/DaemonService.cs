@@ -15,7 +15,7 @@ namespace Runway.Daemon.Services;
 /// <summary>Daemon.Hello/Health/Stats/Shutdown.</summary>
 internal sealed class DaemonService(
     DaemonState state, DaemonStats stats, ArenaRegistry arenas, PeerGuard peers, RenderPipeline pipeline, RenderScheduler scheduler,
-    ModelRegistry models, ILogger<DaemonService> logger)
+    ModelRegistry models, IdleHeapTrim idleTrim, ILogger<DaemonService> logger)
     : DaemonRpc.DaemonBase
 {
     public override Task<HelloResponse> Hello(HelloRequest request, ServerCallContext context)
@@ -63,6 +63,8 @@ internal sealed class DaemonService(
             ClientsConnected = (uint)peers.Count,
             WorkingSetBytes = (ulong)Environment.WorkingSet,
             RendersQueued = (uint)scheduler.Queued,
+            IdleHeapTrims = (ulong)idleTrim.Trims,
+            IdleHeapTrimReleasedBytes = (ulong)idleTrim.LastReleasedBytes,
         };
         response.Effects.AddRange(stats.Effects());
         foreach (var m in models.RunStatistics())

@@ -69,6 +69,15 @@ public static class GenerativeFillDefinition
     public const string QualityNormal = "normal";
     public const string QualityBest = "best";
 
+    public const string ParamDetail = "detail";
+    public const string ParamDetailLabel = "Texture Detail";
+    public const string ParamDetailHint =
+        "How much synthesised fine detail goes over the smooth structure of the fill, for a frame filled on its own " +
+        "(final render, no Reference clip). " +
+        "Lower is smoother and closer to the truth on average (PSNR/SSIM); higher gives real texture instead of a blur. " +
+        "Temporal renders of a clip longer than one frame, drafts and fills with a Reference use the steady " +
+        "plain patch fill and do not read it.";
+
     public const string ParamTemporal = "temporal";
     public const string ParamTemporalLabel = "Temporal";
     public const string ParamTemporalHint =
@@ -124,6 +133,8 @@ public static class GenerativeFillDefinition
                     new ChoiceOption(QualityBest, "Best"),
                 ],
                 Animates: false),
+            new ParamDefinition(ParamDetail, ParamDetailLabel, ParamKind.Double, ParamDetailHint, 1.0,
+                Min: 0, Max: 1, DisplayMin: 0, DisplayMax: 1),
             new ParamDefinition(ParamTemporal, ParamTemporalLabel, ParamKind.Boolean, ParamTemporalHint, true, Animates: false),
             new ParamDefinition(ParamPrompt, ParamPromptLabel, ParamKind.String, ParamPromptHint, "", Animates: false),
         ],

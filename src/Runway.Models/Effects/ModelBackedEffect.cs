@@ -25,6 +25,9 @@ public sealed class ModelBackedEffect(IEffect fallback, ModelRegistry registry, 
 
     public EffectDefinition Definition => fallback.Definition;
 
+    /// <summary>Salient-matte packs' mattes per instance, carried to nearby interactive frames instead of a model run.</summary>
+    private readonly CarriedMattes _carried = new();
+
     /// <summary>The classical engine used when no pack serves.</summary>
     public IEffect Fallback => fallback;
 
@@ -56,6 +59,16 @@ public sealed class ModelBackedEffect(IEffect fallback, ModelRegistry registry, 
             if (pack.Contract is ModelContracts.SalientMatte or ModelContracts.VideoMatting && Hints(frame) is { } hints)
                 return FallBack(frame, [$"rotoscope hints given ({hints}): the classical engine follows them; model pack '{pack.Id}' mattes hint-less shots only"], cancellationToken);
             var draft = DraftSize(pack, frame);
+            // Interactive frames of a salient-matte pack: a model matte of a nearby frame, carried by the classical
+            // propagation, costs a draft instead of a model run (ISNet: ~1.2 s per 1080p frame). Final renders always run it.
+            if (pack.Contract == ModelContracts.SalientMatte && frame.Interactive && HasMatteFinishing(frame.Params))
+            {
+                if (CarryMatte(frame, lease.Model, notes, cancellationToken))
+                {
+                    if (!pack.Licence.CommercialUse) notes.Add($"model licence {pack.Licence.Spdx}: not for commercial use");
+                    return new EffectResult(EngineName(lease.Model), notes);
+                }
+            }
             IReadOnlyList<PromptPoint> points = [];
             PromptBox? box = null;
             if (pack.Contract == ModelContracts.PromptableSegmentation)
@@ -98,7 +111,8 @@ public sealed class ModelBackedEffect(IEffect fallback, ModelRegistry registry, 
             {
                 // A video-matting pack's foreground output is the subject's colour with the background's spill removed.
                 var foreground = pack.Contract == ModelContracts.VideoMatting && pack.Outputs.Any(t => t.Role == TensorRole.Image);
-                using (InferenceClock.Stage(StageMatte)) notes.Add(FinishMatte(frame, foreground, draft is not null, cancellationToken));
+                var remember = pack.Contract == ModelContracts.SalientMatte ? CarryKey(frame, pack) : null;
+                using (InferenceClock.Stage(StageMatte)) notes.Add(FinishMatte(frame, foreground, draft is not null, remember, cancellationToken));
             }
             if (slot is not null)
             {
@@ -177,7 +191,8 @@ public sealed class ModelBackedEffect(IEffect fallback, ModelRegistry registry, 
     /// rotoscope's finishing params, its edge refine, choke, feather, hold-out and output mode apply through the
     /// rotoscope's own <see cref="MatteRefiner"/> (no colour re-fit: the model's contour is kept).
     /// </summary>
-    private static string FinishMatte(EffectFrame frame, bool foreground, bool draft, CancellationToken ct)
+    /// <remarks>With <paramref name="rememberKey"/>, the model's matte is also kept for <see cref="CarryMatte"/>.</remarks>
+    private string FinishMatte(EffectFrame frame, bool foreground, bool draft, string? rememberKey, CancellationToken ct)
     {
         var p = frame.Params;
         bool Has(string name) => p.Definition.Params.Any(d => d.Name == name);
@@ -194,6 +209,7 @@ public sealed class ModelBackedEffect(IEffect fallback, ModelRegistry registry, 
             var s = source.Pixels;
             // Alpha is matte × source alpha; dividing it back out keeps semi-transparent sources from shrinking the matte.
             for (var i = 0; i < pixels; i++) probability[i] = s[i * 4 + 3] > 0 ? Math.Clamp(o[i * 4 + 3] / s[i * 4 + 3], 0f, 1f) : 0f;
+            if (rememberKey is not null) _carried.Remember(rememberKey, frame.Time, source, probability.AsSpan(0, pixels));
             var scale = frame.RenderScale > 0 && double.IsFinite(frame.RenderScale) ? frame.RenderScale : 1.0;
             var settings = new MatteRefineSettings(
                 // A draft's matte came from a run at most this size, so fitting the edge filter any larger adds no
@@ -227,6 +243,55 @@ public sealed class ModelBackedEffect(IEffect fallback, ModelRegistry registry, 
         finally
         {
             System.Buffers.ArrayPool<float>.Shared.Return(probability);
+            System.Buffers.ArrayPool<float>.Shared.Return(matte);
+        }
+    }
+
+    /// <summary>Whether the effect has the rotoscope's matte finishing params (the carried matte is finished with them).</summary>
+    private static bool HasMatteFinishing(ParamSet p) =>
+        p.Definition.Params.Any(d => d.Name == RotoscopeDefinition.ParamChoke) && p.Definition.Params.Any(d => d.Name == RotoscopeDefinition.ParamHoldOut);
+
+    /// <summary>Instance, frame size and pack: whose remembered mattes may be carried to this frame.</summary>
+    private static string CarryKey(EffectFrame frame, ModelPack pack) =>
+        $"{frame.InstanceId}|{frame.Source.Width}x{frame.Source.Height}|{pack.Id}@{pack.Version}";
+
+    /// <summary>
+    /// Writes an interactive frame from a model matte of this instance at a nearby frame (see <see cref="CarriedMattes"/>),
+    /// finished and written as <see cref="FinishMatte"/> does; false (with a note) when none is within reach, and the
+    /// model runs.
+    /// </summary>
+    private bool CarryMatte(EffectFrame frame, ResidentModel model, List<string> notes, CancellationToken ct)
+    {
+        var source = frame.Source;
+        var pixels = source.Width * source.Height;
+        var matte = System.Buffers.ArrayPool<float>.Shared.Rent(pixels);
+        try
+        {
+            var p = frame.Params;
+            bool Has(string name) => p.Definition.Params.Any(d => d.Name == name);
+            var scale = frame.RenderScale > 0 && double.IsFinite(frame.RenderScale) ? frame.RenderScale : 1.0;
+            var settings = new MatteRefineSettings(
+                ColourModel: false,
+                EdgeRadius: Has(RotoscopeDefinition.ParamRefineRadius) ? p.Double(RotoscopeDefinition.ParamRefineRadius) * scale : 0,
+                Choke: p.Double(RotoscopeDefinition.ParamChoke) * scale,
+                Feather: Has(RotoscopeDefinition.ParamFeather) ? p.Double(RotoscopeDefinition.ParamFeather) * scale : 0);
+            string? carried;
+            using (InferenceClock.Stage(StageMatte))
+                carried = _carried.Carry(CarryKey(frame, model.Pack), frame.Time, source, frame.Neighbours, settings, matte.AsSpan(0, pixels), ct);
+            if (carried is null)
+            {
+                notes.Add($"draft: no matte of model pack '{model.Pack.Id}' for this instance within {CarriedMattes.Reach} frames: model run");
+                return false;
+            }
+            notes.Add(carried);
+            var asLuminance = Has(RotoscopeDefinition.ParamOutput) && p.Choice(RotoscopeDefinition.ParamOutput) == RotoscopeDefinition.OutputMatte;
+            var holdOut = p.Boolean(RotoscopeDefinition.ParamHoldOut);
+            MatteRefiner.Write(source, matte.AsSpan(0, pixels), holdOut, asLuminance, frame.Output);
+            notes.Add(FormattableString.Invariant($"matte finished by the rotoscope refiner (edge radius {settings.EdgeRadius:0.#} px, choke {settings.Choke:0.#} px, feather {settings.Feather:0.#} px{(holdOut ? ", hold-out" : "")})"));
+            return true;
+        }
+        finally
+        {
             System.Buffers.ArrayPool<float>.Shared.Return(matte);
         }
     }

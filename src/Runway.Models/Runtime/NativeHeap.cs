@@ -8,7 +8,9 @@ namespace Runway.Models.Runtime;
 /// with fresh mmaps (or trims them off the heap top when freed), so every frame faults them in again. Measured through
 /// runway-bench --models (ISNet, 1080p): the rotoscope's matte finishing took ~280 ms of process CPU per warm frame
 /// in runwayd against ~80–100 ms with fixed high thresholds (and ~70 ms standalone in process). With them the blocks stay
-/// in the heap and are reused; <see cref="Trim"/> gives free memory back when a model is unloaded.
+/// in the heap and are reused; <see cref="Trim"/> gives free memory back when a model is unloaded and when runwayd has
+/// rendered nothing for a while (its idle trim, RUNWAY_IDLE_TRIM_SECONDS). The same settings serve any process that renders
+/// frames resident (runway-bench's in-process column), so its steps compare with runwayd's.
 /// </summary>
 /// <remarks>Only glibc has these knobs; elsewhere (musl, macOS, Windows) every call here does nothing and says so.</remarks>
 public static partial class NativeHeap
@@ -53,7 +55,8 @@ public static partial class NativeHeap
 
     /// <summary>
     /// Gives free C-heap memory back to the kernel (glibc malloc_trim): after a model's session is released, so the
-    /// process's resident size follows what is really loaded. False when nothing was released or there is no such call.
+    /// process's resident size follows what is really loaded, and once when the daemon goes idle. False when nothing was
+    /// released or there is no such call.
     /// </summary>
     public static bool Trim()
     {

@@ -2,6 +2,7 @@
 #include "draw_recorder.h"
 
 #include <atomic>
+#include <cmath>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -10,13 +11,15 @@ namespace ofxhost {
 
 struct DrawContext::State {
     mutable std::mutex mutex;
+    Theme theme = Theme::Distinctive;
     bool open = false;
     OfxRGBAColourF colour{1, 1, 1, 1};
     float lineWidth = 0;
     bool widthBeforeDrawing = false;
     OfxDrawLineStipplePattern stipple = kOfxDrawLineStipplePatternSolid;
     std::vector<DrawnPrimitive> primitives;
-    std::vector<std::string> texts;
+    std::vector<DrawnText> texts;
+    int colourRequests = 0;
     int rejected = 0;
 };
 
@@ -65,9 +68,14 @@ OfxStatus getColour(OfxDrawContextHandle context, OfxStandardColour which, OfxRG
         ++l.state->rejected;
         return kOfxStatErrValue;
     }
-    // A fixed theme: grey background, everything else light.
-    *colour = which == kOfxStandardColourOverlayBackground ? OfxRGBAColourF{0.2f, 0.2f, 0.2f, 1.0f}
-                                                            : OfxRGBAColourF{0.8f, 0.8f, 0.8f, 1.0f};
+    ++l.state->colourRequests;
+    if (l.state->theme == Theme::Refused) {
+        // Scribble over the answer, as a careless host might: a plugin must not use it after a failure. Finite
+        // values, so only the status can tell the plugin this is no colour.
+        *colour = OfxRGBAColourF{-7.0f, 42.0f, 0.25f, 3.0f};
+        return kOfxStatFailed;
+    }
+    *colour = themeColour(which);
     return kOfxStatOK;
 }
 
@@ -105,6 +113,8 @@ OfxStatus setLineStipple(OfxDrawContextHandle context, OfxDrawLineStipplePattern
     return kOfxStatOK;
 }
 
+bool finitePoint(const OfxPointD& p) { return std::isfinite(p.x) && std::isfinite(p.y); }
+
 // Point counts as for the OpenGL primitive of the same name; two corners for a rectangle or an ellipse.
 bool validCount(OfxDrawPrimitive primitive, int count) {
     switch (primitive) {
@@ -125,6 +135,11 @@ OfxStatus draw(OfxDrawContextHandle context, OfxDrawPrimitive primitive, const O
         ++l.state->rejected;
         return kOfxStatErrValue;
     }
+    for (int i = 0; i < count; ++i)
+        if (!finitePoint(points[i])) {
+            ++l.state->rejected;
+            return kOfxStatErrValue;
+        }
     DrawnPrimitive p;
     p.primitive = primitive;
     p.colour = l.state->colour;
@@ -135,22 +150,48 @@ OfxStatus draw(OfxDrawContextHandle context, OfxDrawPrimitive primitive, const O
     return kOfxStatOK;
 }
 
-OfxStatus drawText(OfxDrawContextHandle context, const char* text, const OfxPointD* position, int) {
+// Alignment is at most one horizontal choice (left, right or both = centred) and one vertical one (top, bottom,
+// baseline, or top|baseline = centred); any other bit is not a flag the standard knows.
+bool validAlignment(int alignment) {
+    constexpr int known = kOfxDrawTextAlignmentLeft | kOfxDrawTextAlignmentRight | kOfxDrawTextAlignmentTop |
+                          kOfxDrawTextAlignmentBottom | kOfxDrawTextAlignmentBaseline;
+    if ((alignment & ~known) != 0) return false;
+    const int vertical = alignment & (kOfxDrawTextAlignmentTop | kOfxDrawTextAlignmentBottom | kOfxDrawTextAlignmentBaseline);
+    return vertical == 0 || vertical == kOfxDrawTextAlignmentTop || vertical == kOfxDrawTextAlignmentBottom ||
+           vertical == kOfxDrawTextAlignmentBaseline || vertical == kOfxDrawTextAlignmentCenterV;
+}
+
+OfxStatus drawText(OfxDrawContextHandle context, const char* text, const OfxPointD* position, int alignment) {
     Locked l = lockContext(context);
     if (l.state == nullptr) return kOfxStatErrBadHandle;
-    if (text == nullptr || position == nullptr) {
+    if (text == nullptr || *text == '\0' || position == nullptr || !finitePoint(*position) || !validAlignment(alignment)) {
         ++l.state->rejected;
         return kOfxStatErrValue;
     }
-    l.state->texts.emplace_back(text);
+    l.state->texts.push_back({text, position->x, position->y, alignment, l.state->colour});
     return kOfxStatOK;
 }
 
 const OfxDrawSuiteV1 kDrawSuite{getColour, setColour, setLineWidth, setLineStipple, draw, drawText};
+const OfxDrawSuiteV1 kBareDrawSuite{nullptr, setColour, setLineWidth, setLineStipple, draw, nullptr};
 
 } // namespace
 
-DrawContext::DrawContext() : state_(std::make_unique<State>()) {
+OfxRGBAColourF themeColour(OfxStandardColour which) {
+    switch (which) {
+    case kOfxStandardColourOverlayBackground: return {0.11f, 0.07f, 0.23f, 0.71f};
+    case kOfxStandardColourOverlayActive: return {0.93f, 0.17f, 0.83f, 1.0f};
+    case kOfxStandardColourOverlaySelected: return {0.19f, 0.83f, 0.97f, 1.0f};
+    case kOfxStandardColourOverlayDeselected: return {0.61f, 0.53f, 0.97f, 1.0f};
+    case kOfxStandardColourOverlayMarqueeFG: return {0.29f, 0.31f, 0.37f, 1.0f};
+    case kOfxStandardColourOverlayMarqueeBG: return {0.41f, 0.43f, 0.47f, 1.0f};
+    case kOfxStandardColourOverlayText: return {0.97f, 0.91f, 0.13f, 1.0f};
+    }
+    return {0, 0, 0, 0};
+}
+
+DrawContext::DrawContext(Theme theme) : state_(std::make_unique<State>()) {
+    state_->theme = theme;
     std::lock_guard<std::mutex> live(gLiveMutex);
     gLive.insert(this);
 }
@@ -179,9 +220,14 @@ std::vector<DrawnPrimitive> DrawContext::primitives() const {
     return state_->primitives;
 }
 
-std::vector<std::string> DrawContext::texts() const {
+std::vector<DrawnText> DrawContext::texts() const {
     std::lock_guard<std::mutex> lock(state_->mutex);
     return state_->texts;
+}
+
+int DrawContext::colourRequests() const {
+    std::lock_guard<std::mutex> lock(state_->mutex);
+    return state_->colourRequests;
 }
 
 int DrawContext::rejected() const {
@@ -195,6 +241,8 @@ bool DrawContext::widthSetBeforeDrawing() const {
 }
 
 const OfxDrawSuiteV1* drawSuite() { return &kDrawSuite; }
+
+const OfxDrawSuiteV1* drawSuiteWithoutThemeOrText() { return &kBareDrawSuite; }
 
 int drawSuiteCallsWithoutContext() { return gOrphanCalls.load(); }
 

@@ -162,7 +162,7 @@ const void* Host::fetchSuite(OfxPropertySetHandle, const char* name, int version
     if (n == kOfxMessageSuite && version == 2 && o.messageV2)
         return o.messageV2NullPersistent ? &kMessageV2NoPersistent : &kMessageV2;
     if (n == kOfxInteractSuite && version == 1 && o.overlays) return interactSuite();
-    if (n == kOfxDrawSuite && version == 1 && o.drawSuite) return drawSuite();
+    if (n == kOfxDrawSuite && version == 1 && o.drawSuite) return o.drawSuiteBare ? drawSuiteWithoutThemeOrText() : drawSuite();
     if (n == kOfxProgressSuite && version == 1) return &kProgressV1;
     if (n == kOfxProgressSuite && version == 2) return &kProgressV2;
     return nullptr;

@@ -76,6 +76,7 @@ struct Param {
     std::vector<double> numbers; // numeric values (ints stored as doubles)
     std::string text;            // String params
     std::atomic<int> readsAtTime{0};
+    std::atomic<bool> unreadable{false}; // paramGetValue(AtTime) answers kOfxStatFailed (a host that lost the value)
 
     OfxParamHandle handle() { return reinterpret_cast<OfxParamHandle>(this); }
     static Param* from(OfxParamHandle h) { return reinterpret_cast<Param*>(h); }
@@ -162,6 +163,7 @@ struct HostOptions {
     bool overlays = true;      // OfxImageEffectPropSupportsOverlays and the interact suite
     bool nativeHandles = true; // OfxParamPropHasHostOverlayHandle on Double2D params (Nuke: yes, Resolve: no)
     bool drawSuite = false;    // OFX 1.5: the draw suite (draw_recorder.h) and API version 1.5
+    bool drawSuiteBare = false; // with drawSuite: getColour and drawText left NULL
 };
 
 /// The host object: its property set, the suites, and a record of what plugins did with them.

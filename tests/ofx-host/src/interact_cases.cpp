@@ -1,11 +1,15 @@
 // interact_cases.cpp: the viewer overlay interact (effects.json "overlays"). It must be offered only by effects with
 // on-screen handles and only to hosts that show overlays, draw each handle where its params put it (canonical
 // coordinates), show or hide handles with their params, and turn pen drags into param values. It draws through the
-// host's OFX 1.5 draw suite when the host passes a draw context, and through the host's OpenGL otherwise.
+// host's OFX 1.5 draw suite when the host passes a draw context, and through the host's OpenGL otherwise; through the
+// suite it takes the host's theme colours (getColour, our own when that fails) and labels handles (drawText).
+// Odd input (NaN params, missing inArgs, render scale 0.5 ...) is in overlay_robustness_cases.cpp.
 #include "overlay_driver.h"
 #include "sandbox.h"
 
 #include <algorithm>
+#include <cmath>
+#include <initializer_list>
 
 namespace ofxhost {
 
@@ -162,7 +166,9 @@ OFX_TEST(overlay_draws_the_fill_shape_through_the_host_draw_suite_and_makes_no_g
     CHECK(rect.suiteRejected == 0, rect.suiteRejected << " draw suite calls rejected (bad point count or argument)");
     CHECK(hasRectangle(coloured(drawn, kGlLineLoop), 62, 58, 78, 70), "no rectangle outline through (62,58)-(78,70) in the suite");
     CHECK(!coloured(drawn, kGlLines).empty(), "no centre handle drawn through the suite");
-    CHECK(std::any_of(drawn.begin(), drawn.end(), black), "no shadow pass through the suite");
+    CHECK(std::any_of(drawn.begin(), drawn.end(),
+                      [](const GlPrimitive& p) { return inColour(p, themeColour(kOfxStandardColourOverlayBackground)); }),
+          "no shadow pass through the suite in the host's background colour");
     CHECK(rect.suiteWidthFirst, "no line width set through the suite before drawing");
 
     instance.setParam("maskSource", "Ellipse");
@@ -220,10 +226,17 @@ OFX_TEST(overlay_falls_back_to_gl_when_the_draw_suite_host_passes_no_draw_contex
     CHECK(hasRectangle(coloured(viaGl.gl, kGlLineLoop), 62, 58, 78, 70), "no OpenGL rectangle outline through (62,58)-(78,70)");
     CHECK(std::any_of(viaGl.gl.begin(), viaGl.gl.end(), black), "no OpenGL shadow pass");
 
+    // Same shapes either way; the colours agree too when the host has no theme to offer.
     const auto viaSuite = overlay.drawFrame(true);
-    CHECK(viaSuite.glCalls == 0 && sameDrawing(viaGl.gl, asGl(viaSuite.suite)),
+    CHECK(viaSuite.glCalls == 0 && sameGeometry(viaGl.gl, asGl(viaSuite.suite)),
           "the draw suite and OpenGL drew different shapes (" << viaSuite.suite.size() << " vs " << viaGl.gl.size()
                                                                << " primitives)");
+    DrawOptions untinted;
+    untinted.drawContext = true;
+    untinted.theme = Theme::Refused;
+    const auto viaUntintedSuite = overlay.drawFrame(untinted);
+    CHECK(sameDrawing(viaGl.gl, asGl(viaUntintedSuite.suite)),
+          "without host colours the draw suite and OpenGL drew different shapes or colours");
 }
 
 // A draw context on its own is not enough: without the suite to draw into it, OpenGL stays the way to draw.
@@ -240,6 +253,169 @@ OFX_TEST(overlay_uses_gl_when_a_draw_context_comes_from_a_host_without_the_suite
     const auto frame = overlay.drawFrame(true);
     CHECK(frame.suite.empty(), "drew through a draw suite the host never offered");
     CHECK(hasRectangle(coloured(frame.gl, kGlLineLoop), 62, 58, 78, 70), "no OpenGL rectangle outline through (62,58)-(78,70)");
+}
+
+
+// ------------------------------------------------------------------------------------------ host theme and labels
+
+namespace {
+
+bool allInColours(const std::vector<GlPrimitive>& all, std::initializer_list<OfxStandardColour> theme) {
+    return std::all_of(all.begin(), all.end(), [&](const GlPrimitive& p) {
+        return std::any_of(theme.begin(), theme.end(), [&](OfxStandardColour c) { return inColour(p, themeColour(c)); });
+    });
+}
+
+std::vector<GlPrimitive> inThemeColour(const std::vector<GlPrimitive>& all, OfxStandardColour which) {
+    std::vector<GlPrimitive> out;
+    for (const auto& p : all)
+        if (inColour(p, themeColour(which))) out.push_back(p);
+    return out;
+}
+
+bool unitColour(const std::array<float, 4>& c) {
+    return std::all_of(c.begin(), c.end(), [](float v) { return std::isfinite(v) && v >= 0 && v <= 1; });
+}
+
+} // namespace
+
+// A themed host (getColour answers) gets its own colours back: neutral handles in its deselected colour, the shadow
+// in its background colour, the hovered handle in its selected colour and the dragged one in its active colour.
+OFX_TEST(overlay_draws_in_the_host_theme_colours_from_getColour) {
+    installHostWithoutNativeHandles(true);
+    Sandbox sandbox;
+    auto session = prepared(ctx, kGenerativeFillId);
+    EffectInstance instance(*session);
+    CHECK(instance.create() == kOfxStatOK, "create instance failed" << messagesText());
+    Overlay overlay(overlayEntry(*session), instance);
+    instance.setParam("maskSource", "Rectangle");
+    instance.setParam("center", "70,64");
+    instance.setParam("size", "16,12");
+
+    const auto rest = overlay.drawFrame(true);
+    const auto drawn = asGl(rest.suite);
+    CHECK(rest.colourRequests > 0, "the overlay never asked the host for its theme colours");
+    CHECK(rest.suiteRejected == 0, rest.suiteRejected << " draw suite calls rejected");
+    CHECK(hasRectangle(inThemeColour(drawn, kOfxStandardColourOverlayDeselected), 62, 58, 78, 70),
+          "the rectangle at rest is not in the host's deselected colour");
+    CHECK(!inThemeColour(drawn, kOfxStandardColourOverlayBackground).empty(), "no shadow in the host's background colour");
+    CHECK(allInColours(drawn, {kOfxStandardColourOverlayDeselected, kOfxStandardColourOverlayBackground}),
+          "a neutral handle drawn in a colour of the plugin's own although the host has a theme");
+
+    CHECK(overlay.pen(kOfxInteractActionPenMotion, 70, 64) == kOfxStatReplyDefault, "a hover move was swallowed");
+    const auto hovered = asGl(overlay.drawFrame(true).suite);
+    CHECK(hasRectangle(inThemeColour(hovered, kOfxStandardColourOverlaySelected), 62, 58, 78, 70),
+          "the hovered rectangle is not in the host's selected colour");
+
+    CHECK(overlay.pen(kOfxInteractActionPenDown, 70, 64) == kOfxStatOK, "pen down on the centre was not taken");
+    const auto dragged = asGl(overlay.drawFrame(true).suite);
+    overlay.pen(kOfxInteractActionPenUp, 70, 64);
+    CHECK(hasRectangle(inThemeColour(dragged, kOfxStandardColourOverlayActive), 62, 58, 78, 70),
+          "the dragged rectangle is not in the host's active colour");
+}
+
+// Labels through drawText: a point's sign beside it, a box's size above it, and the position of the part under the
+// pen (or being dragged), all in the host's text colour over a shadow copy in its background colour. Include and
+// exclude points keep green and red: no theme colour says "adds to the matte".
+OFX_TEST(overlay_labels_point_signs_box_size_and_the_grabbed_position_with_drawText) {
+    installHostWithoutNativeHandles(true);
+    Sandbox sandbox;
+    auto session = prepared(ctx, kRotoscopeId);
+    EffectInstance instance(*session);
+    CHECK(instance.create() == kOfxStatOK, "create instance failed" << messagesText());
+    Overlay overlay(overlayEntry(*session), instance);
+    instance.setParam("useRect", "1");
+    instance.setParam("rectCentre", "70,64");
+    instance.setParam("rectSize", "16,12");
+    instance.setParam("positivePoint1Enabled", "1");
+    instance.setParam("positivePoint1", "30,40");
+    instance.setParam("negativePoint1Enabled", "1");
+    instance.setParam("negativePoint1", "100,20");
+
+    const auto rest = overlay.drawFrame(true);
+    CHECK(rest.suiteRejected == 0, rest.suiteRejected << " draw suite calls rejected (bad text, alignment or point)");
+    CHECK(labelNear(rest.texts, "+", 30, 40), "no '+' label beside the positive point (30, 40); drew " << allTexts(rest.texts));
+    CHECK(labelNear(rest.texts, "-", 100, 20), "no '-' label beside the negative point (100, 20); drew " << allTexts(rest.texts));
+    CHECK(labelNear(rest.texts, "16 x 12", 62, 70),
+          "no '16 x 12' size label at the box's top-left corner; drew " << allTexts(rest.texts));
+    CHECK(textsSaying(rest.texts, "+").size() == 2 &&
+              std::any_of(rest.texts.begin(), rest.texts.end(),
+                          [](const DrawnText& t) { return sameColour(t.colour, themeColour(kOfxStandardColourOverlayBackground)); }),
+          "labels have no shadow copy in the host's background colour");
+    CHECK(textsSaying(rest.texts, "(78, 70)").empty() && textsSaying(rest.texts, "(30, 40)").empty(),
+          "positions labelled with nothing under the pen");
+    const auto drawn = asGl(rest.suite);
+    CHECK(hasCrossAt(drawn, 30, 40, true) && hasCrossAt(drawn, 100, 20, false),
+          "include/exclude points lost their green/red under the host theme");
+
+    CHECK(overlay.pen(kOfxInteractActionPenMotion, 78, 70) == kOfxStatReplyDefault, "a hover move was swallowed");
+    const auto corner = overlay.drawFrame(true);
+    CHECK(labelNear(corner.texts, "(78, 70)", 78, 70),
+          "the hovered corner's position is not labelled; drew " << allTexts(corner.texts));
+
+    CHECK(overlay.pen(kOfxInteractActionPenDown, 78, 70) == kOfxStatOK, "pen down on the corner was not taken");
+    overlay.pen(kOfxInteractActionPenMotion, 82, 74);
+    const auto dragging = overlay.drawFrame(true);
+    overlay.pen(kOfxInteractActionPenUp, 82, 74);
+    CHECK(labelNear(dragging.texts, "(82, 74)", 82, 74) && labelNear(dragging.texts, "20 x 16", 62, 74),
+          "while resizing, the corner and size labels do not follow; drew " << allTexts(dragging.texts));
+
+    CHECK(overlay.pen(kOfxInteractActionPenMotion, 30, 40) == kOfxStatReplyDefault, "a hover move was swallowed");
+    const auto point = overlay.drawFrame(true);
+    CHECK(labelNear(point.texts, "(30, 40)", 30, 40), "the hovered point's position is not labelled; drew " << allTexts(point.texts));
+}
+
+// A host whose getColour fails (kOfxStatFailed, and scribbles over the colour it was given) gets the overlay in our
+// fixed colours: exactly what OpenGL draws, and labels in a real colour.
+OFX_TEST(overlay_keeps_its_own_colours_when_getColour_fails) {
+    installHostWithoutNativeHandles(true);
+    Sandbox sandbox;
+    auto session = prepared(ctx, kGenerativeFillId);
+    EffectInstance instance(*session);
+    CHECK(instance.create() == kOfxStatOK, "create instance failed" << messagesText());
+    Overlay overlay(overlayEntry(*session), instance);
+    instance.setParam("maskSource", "Rectangle");
+    instance.setParam("center", "70,64");
+    instance.setParam("size", "16,12");
+
+    const auto viaGl = overlay.drawFrame(false);
+    DrawOptions refused;
+    refused.drawContext = true;
+    refused.theme = Theme::Refused;
+    const auto frame = overlay.drawFrame(refused);
+    CHECK(frame.colourRequests > 0, "getColour was never tried, so its failure is not tested");
+    CHECK(frame.suiteRejected == 0, frame.suiteRejected << " draw suite calls rejected");
+    CHECK(sameDrawing(viaGl.gl, asGl(frame.suite)),
+          "with getColour failing the suite did not draw exactly OpenGL's shapes in our fixed colours");
+    CHECK(std::any_of(viaGl.gl.begin(), viaGl.gl.end(), black), "no black shadow in our fixed colours");
+    CHECK(textsSaying(frame.texts, "16 x 12").size() == 2, "labels dropped because getColour failed; drew " << allTexts(frame.texts));
+    for (const auto& t : frame.texts)
+        CHECK(unitColour({t.colour.r, t.colour.g, t.colour.b, t.colour.a}),
+              "label '" << t.text << "' drawn in the colour the failed getColour scribbled");
+}
+
+// An OFX 1.5 host whose draw suite leaves getColour and drawText NULL: lines only, in our colours, no crash.
+OFX_TEST(overlay_draws_lines_in_its_own_colours_when_the_suite_has_no_getColour_or_drawText) {
+    HostOptions options;
+    options.nativeHandles = false;
+    options.drawSuite = true;
+    options.drawSuiteBare = true;
+    installHost(std::make_unique<Host>(options));
+    Sandbox sandbox;
+    auto session = prepared(ctx, kGenerativeFillId);
+    EffectInstance instance(*session);
+    CHECK(instance.create() == kOfxStatOK, "create instance failed" << messagesText());
+    Overlay overlay(overlayEntry(*session), instance);
+    instance.setParam("maskSource", "Rectangle");
+    instance.setParam("center", "70,64");
+    instance.setParam("size", "16,12");
+
+    const auto viaGl = overlay.drawFrame(false);
+    const auto frame = overlay.drawFrame(true);
+    CHECK(frame.glCalls == 0, frame.glCalls << " OpenGL calls made although the host passed a draw context");
+    CHECK(frame.suiteRejected == 0, frame.suiteRejected << " draw suite calls rejected");
+    CHECK(sameDrawing(viaGl.gl, asGl(frame.suite)), "the suite without getColour did not draw OpenGL's shapes and colours");
+    CHECK(frame.texts.empty() && frame.colourRequests == 0, "called functions the suite does not have");
 }
 
 } // namespace ofxhost

@@ -31,6 +31,49 @@ std::shared_ptr<PluginSession> prepared(TestContext& ctx, const char* id) {
 
 bool black(const GlPrimitive& p) { return p.colour[0] == 0 && p.colour[1] == 0 && p.colour[2] == 0; }
 
+bool inColour(const GlPrimitive& p, const OfxRGBAColourF& c) {
+    return p.colour == std::array<float, 4>{c.r, c.g, c.b, c.a};
+}
+
+bool sameGeometry(const std::vector<GlPrimitive>& a, const std::vector<GlPrimitive>& b) {
+    if (a.size() != b.size()) return false;
+    for (size_t i = 0; i < a.size(); ++i)
+        if (a[i].mode != b[i].mode || a[i].vertices != b[i].vertices) return false;
+    return true;
+}
+
+bool allFinite(const std::vector<GlPrimitive>& all) {
+    for (const auto& p : all)
+        for (const auto& v : p.vertices)
+            if (!std::isfinite(v.first) || !std::isfinite(v.second)) return false;
+    return true;
+}
+
+std::vector<DrawnText> textsSaying(const std::vector<DrawnText>& texts, const std::string& s) {
+    std::vector<DrawnText> out;
+    for (const auto& t : texts)
+        if (t.text == s) out.push_back(t);
+    return out;
+}
+
+bool sameColour(const OfxRGBAColourF& a, const OfxRGBAColourF& b) {
+    return a.r == b.r && a.g == b.g && a.b == b.b && a.a == b.a;
+}
+
+bool labelNear(const std::vector<DrawnText>& texts, const std::string& s, double x, double y, double reach) {
+    for (const auto& t : textsSaying(texts, s))
+        if (std::fabs(t.x - x) <= reach && std::fabs(t.y - y) <= reach &&
+            sameColour(t.colour, themeColour(kOfxStandardColourOverlayText)))
+            return true;
+    return false;
+}
+
+std::string allTexts(const std::vector<DrawnText>& texts) {
+    std::string out;
+    for (const auto& t : texts) out += "'" + t.text + "' ";
+    return out.empty() ? "none" : out;
+}
+
 // Draw-suite primitives in the OpenGL recorder's terms, so one set of checks reads both paths. Primitives with no
 // OpenGL line equivalent keep a mode no check looks for.
 std::vector<GlPrimitive> asGl(const std::vector<DrawnPrimitive>& drawn) {

@@ -33,6 +33,7 @@ bool hasValue(const std::string& type) {
 OfxStatus getInto(Param* p, va_list ap) {
     if (p == nullptr) return kOfxStatErrBadHandle;
     if (!hasValue(p->type)) return kOfxStatErrUnsupported;
+    if (p->unreadable) return kOfxStatFailed;
     std::lock_guard<std::mutex> lock(p->mutex);
     const int n = arity(p->type);
     if (n == 0) {

@@ -18,17 +18,13 @@ internal static class GuidedMatteFilter
     /// <summary>
     /// Fits the smoothed coefficients (CV_32FC1, same size as the inputs) of the guided filter of
     /// <paramref name="matte"/> guided by <paramref name="guide"/> (both CV_32FC1) with window radius
-    /// <paramref name="radius"/> and regulariser <paramref name="epsilon"/>.
+    /// <paramref name="radius"/> and regulariser <paramref name="epsilon"/>; intermediate planes come from
+    /// <paramref name="scratch"/>, so a warm call allocates nothing.
     /// </summary>
-    public static void Coefficients(Mat guide, Mat matte, int radius, double epsilon, Mat meanA, Mat meanB)
+    public static void Coefficients(Mat guide, Mat matte, int radius, double epsilon, Mat meanA, Mat meanB, MatteScratch scratch)
     {
         var k = new Size(2 * radius + 1, 2 * radius + 1);
-        using var meanI = new Mat();
-        using var meanP = new Mat();
-        using var corrI = new Mat();
-        using var corrIp = new Mat();
-        using var ii = new Mat();
-        using var ip = new Mat();
+        var (meanI, meanP, corrI, corrIp, ii, ip) = (scratch.MeanI, scratch.MeanP, scratch.CorrI, scratch.CorrIp, scratch.Ii, scratch.Ip);
         Cv2.BoxFilter(guide, meanI, MatType.CV_32F, k, borderType: BorderTypes.Reflect);
         Cv2.BoxFilter(matte, meanP, MatType.CV_32F, k, borderType: BorderTypes.Reflect);
         Cv2.Multiply(guide, guide, ii);
@@ -36,16 +32,13 @@ internal static class GuidedMatteFilter
         Cv2.BoxFilter(ii, corrI, MatType.CV_32F, k, borderType: BorderTypes.Reflect);
         Cv2.BoxFilter(ip, corrIp, MatType.CV_32F, k, borderType: BorderTypes.Reflect);
 
-        using var varI = new Mat();
-        using var covIp = new Mat();
-        using var tmp = new Mat();
+        var (varI, covIp, tmp) = (scratch.VarI, scratch.CovIp, scratch.Tmp);
         Cv2.Multiply(meanI, meanI, tmp);
         Cv2.Subtract(corrI, tmp, varI);
         Cv2.Multiply(meanI, meanP, tmp);
         Cv2.Subtract(corrIp, tmp, covIp);
 
-        using var a = new Mat();
-        using var b = new Mat();
+        var (a, b) = (scratch.RawA, scratch.RawB);
         Cv2.Add(varI, new Scalar(epsilon), tmp);
         Cv2.Divide(covIp, tmp, a);
         Cv2.Multiply(a, meanI, tmp);

@@ -22,8 +22,11 @@ internal sealed class MatteCache
     private readonly Dictionary<string, Instance> _instances = new(StringComparer.Ordinal);
     private long _tick;
 
-    /// <summary>A cached frame: matte (CV_8UC1, 0..255, working size) and flow grey (CV_8UC1, flow size).</summary>
-    public sealed record Entry(double Time, Mat Matte, Mat Grey) : IDisposable
+    /// <summary>
+    /// A cached frame: matte (CV_8UC1, 0..255, working size) and flow grey (CV_8UC1, flow size); <paramref name="Origin"/>
+    /// is the time of the keyframe it was carried from (its own time when it is one).
+    /// </summary>
+    public sealed record Entry(double Time, Mat Matte, Mat Grey, double Origin) : IDisposable
     {
         public void Dispose()
         {
@@ -55,14 +58,28 @@ internal sealed class MatteCache
                 if (d <= 0 || d > reach) continue;
                 if (best is null || d < Math.Abs(best.Time - time)) best = e;
             }
-            return best is null ? null : new Entry(best.Time, best.Matte.Clone(), best.Grey.Clone());
+            return best is null ? null : new Entry(best.Time, best.Matte.Clone(), best.Grey.Clone(), best.Origin);
         }
     }
 
-    /// <summary>Stores (copies of) the matte and grey of frame <paramref name="time"/>.</summary>
-    public void Put(string key, double time, Mat matte, Mat grey)
+    /// <summary>Copy of the cached frame at exactly <paramref name="time"/>, or null. Caller disposes.</summary>
+    public Entry? At(string key, double time)
     {
-        var entry = new Entry(time, matte.Clone(), grey.Clone());
+        lock (_lock)
+        {
+            if (!_instances.TryGetValue(key, out var inst) || !inst.Frames.TryGetValue(time, out var e)) return null;
+            inst.LastUsed = ++_tick;
+            return new Entry(e.Time, e.Matte.Clone(), e.Grey.Clone(), e.Origin);
+        }
+    }
+
+    /// <summary>
+    /// Stores (copies of) the matte and grey of frame <paramref name="time"/>, carried from the keyframe at
+    /// <paramref name="origin"/> (default: the frame itself).
+    /// </summary>
+    public void Put(string key, double time, Mat matte, Mat grey, double? origin = null)
+    {
+        var entry = new Entry(time, matte.Clone(), grey.Clone(), origin ?? time);
         lock (_lock)
         {
             if (!_instances.TryGetValue(key, out var inst))

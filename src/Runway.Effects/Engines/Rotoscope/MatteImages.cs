@@ -31,6 +31,15 @@ internal static class MatteImages
     {
         var bgr = new Mat(size, MatType.CV_8UC3);
         var guide = new Mat(size, MatType.CV_32FC1);
+        Analyse(image, size, bgr, guide);
+        return (bgr, guide);
+    }
+
+    /// <summary>As <see cref="Analyse(FloatImage, Size)"/>, into <paramref name="bgr"/> and <paramref name="guide"/> (reallocated only when their size or type differs).</summary>
+    public static void Analyse(FloatImage image, Size size, Mat bgr, Mat guide)
+    {
+        bgr.Create(size, MatType.CV_8UC3);
+        guide.Create(size, MatType.CV_32FC1);
         var bv = new MatView(bgr);
         var gv = new MatView(guide);
         var fx = image.Width / (double)size.Width;
@@ -67,7 +76,6 @@ internal static class MatteImages
                 g[x] = sl * n;
             }
         }
-        return (bgr, guide);
     }
 
     /// <summary>Perceptual encoding of one linear value: √v clamped to 0..1 (NaN and negatives → 0).</summary>

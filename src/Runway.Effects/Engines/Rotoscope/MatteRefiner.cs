@@ -30,6 +30,12 @@ public sealed record MatteRefineSettings(
 /// </summary>
 public static class MatteRefiner
 {
+    /// <summary>
+    /// How many sets of working-size planes the finishing has ever created (diagnostics and tests): it stops growing
+    /// once the pool is warm, so a warm frame allocates no frame-sized native memory here.
+    /// </summary>
+    public static long PooledPlaneSetsCreated => MatteScratch.Created;
+
     /// <summary>Guided-filter regulariser on the 0..1 perceptual guide: edges with contrast below about √ε stay hard-smoothed.</summary>
     internal const double Epsilon = 1e-3;
 
@@ -44,30 +50,31 @@ public static class MatteRefiner
         if (probability.Length != width * height) throw new ArgumentException($"probability has {probability.Length} values for {width}x{height}", nameof(probability));
         if (matte.Length != source.Width * source.Height) throw new ArgumentException("matte must have one value per source pixel", nameof(matte));
         var work = MatteImages.WorkingSize(source.Width, source.Height, settings.MaxWorkingSide);
-        var (bgr, guide) = MatteImages.Analyse(source, work);
-        using var _b = bgr;
-        using var _g = guide;
-        using var prior = new Mat(work, MatType.CV_32FC1);
-        fixed (float* p = probability)
+        // Every working-size plane comes from the pool, so a warm call allocates nothing frame-sized.
+        var scratch = MatteScratch.Rent();
+        try
         {
-            using var given = Mat.FromPixelData(height, width, MatType.CV_32FC1, (IntPtr)p);
-            Cv2.Resize(given, prior, work, 0, 0, InterpolationFlags.Linear);
+            var (bgr, guide, prior) = (scratch.Bgr, scratch.Guide, scratch.Prior);
+            MatteImages.Analyse(source, work, bgr, guide);
+            fixed (float* p = probability)
+            {
+                using var given = Mat.FromPixelData(height, width, MatType.CV_32FC1, (IntPtr)p);
+                Cv2.Resize(given, prior, work, 0, 0, InterpolationFlags.Linear);
+            }
+            var workScale = work.Width / (double)source.Width;
+            Mat? segmented = null;
+            if (settings.ColourModel)
+            {
+                var band = Band(work, settings.BandFraction);
+                segmented = ColourSegmenter.Segment(bgr, prior, SegmentHints.None, band, settings.Iterations, cancellationToken);
+            }
+            using var _s = segmented;
+            Finish(source, segmented ?? prior, guide, settings.Choke * workScale, settings.EdgeRadius * workScale, settings.Feather, matte, scratch);
         }
-        var workScale = work.Width / (double)source.Width;
-        Mat segmented;
-        if (settings.ColourModel)
+        finally
         {
-            var band = Band(work, settings.BandFraction);
-            segmented = ColourSegmenter.Segment(bgr, prior, SegmentHints.None, band, settings.Iterations, cancellationToken) ?? prior.Clone();
+            MatteScratch.Return(scratch);
         }
-        else
-        {
-            segmented = prior.Clone();
-        }
-        using var _s = segmented;
-        using var full = Finish(source, segmented, guide, settings.Choke * workScale, settings.EdgeRadius * workScale, settings.Feather);
-        var view = new MatView(full);
-        for (var y = 0; y < source.Height; y++) view.Row<float>(y).CopyTo(matte.Slice(y * source.Width, source.Width));
     }
 
     /// <summary>
@@ -110,69 +117,179 @@ public static class MatteRefiner
         Math.Max(2, (int)Math.Round(fraction * Math.Sqrt((double)work.Width * work.Width + (double)work.Height * work.Height)));
 
     /// <summary>
-    /// From a working-size matte (CV_32FC1 0..1) to the source-size matte (CV_32FC1, returned, caller disposes): choke
-    /// (working pixels), guided-filter refinement fitted at working size and applied to the full-resolution guide,
-    /// feather (source pixels).
+    /// From a working-size matte (CV_32FC1 0..1) to the source-size matte written into <paramref name="destination"/>
+    /// (row-major, one value per source pixel): choke (working pixels), guided-filter refinement fitted at working size
+    /// and applied to the full-resolution guide, feather (source pixels).
     /// </summary>
-    internal static Mat Finish(FloatImage source, Mat matte, Mat guide, double chokeWork, double radiusWork, double feather)
+    /// <remarks>
+    /// Allocates nothing frame-sized: the working-size planes come from <see cref="MatteScratch"/>'s pool, and the
+    /// guided filter's coefficients are upsampled bilinearly inside the row loop instead of into two source-size planes
+    /// (that, plus a source-size result Mat, was 24 MiB of fresh native memory per 1080p frame).
+    /// </remarks>
+    internal static unsafe void Finish(FloatImage source, Mat matte, Mat guide, double chokeWork, double radiusWork, double feather,
+        Span<float> destination, MatteScratch? rented = null)
     {
-        var work = matte.Size();
-        using var choked = new Mat();
-        var chokeRadius = (int)Math.Round(Math.Abs(chokeWork));
-        if (chokeRadius >= 1)
+        if (destination.Length < source.Width * source.Height) throw new ArgumentException("destination must hold one value per source pixel", nameof(destination));
+        var scratch = rented ?? MatteScratch.Rent();
+        try
         {
-            using var kernel = Cv2.GetStructuringElement(MorphShapes.Ellipse, new Size(2 * chokeRadius + 1, 2 * chokeRadius + 1));
-            if (chokeWork > 0) Cv2.Erode(matte, choked, kernel, borderType: BorderTypes.Replicate);
-            else Cv2.Dilate(matte, choked, kernel, borderType: BorderTypes.Replicate);
-        }
-        else
-        {
-            matte.CopyTo(choked);
-        }
-
-        var full = new Mat(source.Height, source.Width, MatType.CV_32FC1);
-        var sameSize = work.Width == source.Width && work.Height == source.Height;
-        var radius = (int)Math.Round(radiusWork);
-        if (radius >= 1)
-        {
-            using var a = new Mat();
-            using var b = new Mat();
-            GuidedMatteFilter.Coefficients(guide, choked, radius, Epsilon, a, b);
-            using var fa = sameSize ? a.Clone() : new Mat();
-            using var fb = sameSize ? b.Clone() : new Mat();
-            if (!sameSize)
+            var choked = scratch.Choked;
+            var chokeRadius = (int)Math.Round(Math.Abs(chokeWork));
+            if (chokeRadius >= 1)
             {
-                Cv2.Resize(a, fa, new Size(source.Width, source.Height), 0, 0, InterpolationFlags.Linear);
-                Cv2.Resize(b, fb, new Size(source.Width, source.Height), 0, 0, InterpolationFlags.Linear);
+                using var kernel = Cv2.GetStructuringElement(MorphShapes.Ellipse, new Size(2 * chokeRadius + 1, 2 * chokeRadius + 1));
+                if (chokeWork > 0) Cv2.Erode(matte, choked, kernel, borderType: BorderTypes.Replicate);
+                else Cv2.Dilate(matte, choked, kernel, borderType: BorderTypes.Replicate);
             }
-            var va = new MatView(fa);
-            var vb = new MatView(fb);
-            var vf = new MatView(full);
-            // Sequential on purpose: a Parallel.For over these rows doubled 1080p keyframe renders (120 → 261 ms), its
-            // pool threads competing with the OpenCV work that precedes it.
-            for (var y = 0; y < source.Height; y++)
+            else
             {
-                var src = source.Row(y);
-                var ra = va.Row<float>(y);
-                var rb = vb.Row<float>(y);
-                var dst = vf.Row<float>(y);
-                for (var x = 0; x < dst.Length; x++)
+                matte.CopyTo(choked);
+            }
+
+            var (w, h) = (source.Width, source.Height);
+            var radius = (int)Math.Round(radiusWork);
+            if (radius >= 1)
+            {
+                GuidedMatteFilter.Coefficients(guide, choked, radius, Epsilon, scratch.A, scratch.B, scratch);
+                ApplyCoefficients(source, new MatView(scratch.A), new MatView(scratch.B), scratch, destination);
+            }
+            else
+            {
+                fixed (float* d = destination)
                 {
-                    var i = x * 4;
-                    var g = MatteImages.Encode(0.2126f * src[i] + 0.7152f * src[i + 1] + 0.0722f * src[i + 2]);
-                    dst[x] = Math.Clamp(ra[x] * g + rb[x], 0f, 1f);
+                    using var full = Mat.FromPixelData(h, w, MatType.CV_32FC1, (IntPtr)d);
+                    if (choked.Width == w && choked.Height == h) choked.CopyTo(full);
+                    else Cv2.Resize(choked, full, new Size(w, h), 0, 0, InterpolationFlags.Linear);
+                }
+            }
+            if (feather > 0.05)
+            {
+                fixed (float* d = destination)
+                {
+                    using var full = Mat.FromPixelData(h, w, MatType.CV_32FC1, (IntPtr)d);
+                    Cv2.GaussianBlur(full, full, new Size(0, 0), Math.Max(0.3, feather / 2), borderType: BorderTypes.Replicate);
                 }
             }
         }
-        else if (sameSize)
+        finally
         {
-            choked.CopyTo(full);
+            if (rented is null) MatteScratch.Return(scratch);
         }
-        else
+    }
+
+    /// <summary>
+    /// destination = clamp(a·I + b) with I the full-resolution perceptual luminance and a, b sampled bilinearly from
+    /// the working-size coefficients (pixel centres aligned as OpenCV's linear resize aligns them).
+    /// </summary>
+    private static void ApplyCoefficients(FloatImage source, MatView a, MatView b, MatteScratch scratch, Span<float> destination)
+    {
+        var (w, h) = (source.Width, source.Height);
+        var (cw, ch) = (a.Cols, a.Rows);
+        // Per-column source indices and weights, computed once per frame size.
+        var (x0s, x1s, wxs) = scratch.Columns(w, cw);
+        var sy = ch / (double)h;
+        // Sequential on purpose: a Parallel.For over these rows doubled 1080p keyframe renders (120 → 261 ms), its
+        // pool threads competing with the OpenCV work that precedes it.
+        for (var y = 0; y < h; y++)
         {
-            Cv2.Resize(choked, full, new Size(source.Width, source.Height), 0, 0, InterpolationFlags.Linear);
+            var fy = Math.Clamp((y + 0.5) * sy - 0.5, 0, ch - 1);
+            var y0 = (int)fy;
+            var y1 = Math.Min(y0 + 1, ch - 1);
+            var wy = (float)(fy - y0);
+            var a0 = a.Row<float>(y0);
+            var a1 = a.Row<float>(y1);
+            var b0 = b.Row<float>(y0);
+            var b1 = b.Row<float>(y1);
+            var src = source.Row(y);
+            var dst = destination.Slice(y * w, w);
+            for (var x = 0; x < w; x++)
+            {
+                var (i0, i1, wx) = (x0s[x], x1s[x], wxs[x]);
+                var ta = a0[i0] + wx * (a0[i1] - a0[i0]);
+                var ba = a1[i0] + wx * (a1[i1] - a1[i0]);
+                var tb = b0[i0] + wx * (b0[i1] - b0[i0]);
+                var bb = b1[i0] + wx * (b1[i1] - b1[i0]);
+                var i = x * 4;
+                var g = MatteImages.Encode(0.2126f * src[i] + 0.7152f * src[i + 1] + 0.0722f * src[i + 2]);
+                dst[x] = Math.Clamp((ta + wy * (ba - ta)) * g + tb + wy * (bb - tb), 0f, 1f);
+            }
         }
-        if (feather > 0.05) Cv2.GaussianBlur(full, full, new Size(0, 0), Math.Max(0.3, feather / 2), borderType: BorderTypes.Replicate);
-        return full;
+    }
+}
+
+/// <summary>
+/// Working-size planes the matte finishing reuses from frame to frame (OpenCV writes into an existing Mat of the right
+/// size and type without reallocating), rented from a small process-wide pool so concurrent renders never share one.
+/// </summary>
+/// <remarks>
+/// Pooled rather than owned by one engine instance: the daemon renders many instances and sizes on a few render
+/// threads, and a pool bounded by how many renders run at once keeps every warm frame free of fresh frame-sized
+/// native memory while holding at most <see cref="MaxPooled"/> sets (about 25 MiB each at the final working size).
+/// </remarks>
+internal sealed class MatteScratch : IDisposable
+{
+    /// <summary>Most sets kept between frames; more concurrent renders allocate and drop their own.</summary>
+    public const int MaxPooled = 4;
+
+    private static readonly System.Collections.Concurrent.ConcurrentBag<MatteScratch> Pool = [];
+    private static int _pooled;
+    private static long _created;
+
+    /// <summary>How many sets were ever created (tests: a warm frame must not create one).</summary>
+    internal static long Created => Interlocked.Read(ref _created);
+
+    public readonly Mat Bgr = new(), Guide = new(), Prior = new(), Choked = new(), A = new(), B = new();
+    public readonly Mat MeanI = new(), MeanP = new(), CorrI = new(), CorrIp = new(), Ii = new(), Ip = new(), VarI = new(), CovIp = new(), Tmp = new(), RawA = new(), RawB = new();
+    private int[] _x0 = [], _x1 = [];
+    private float[] _wx = [];
+    private (int Width, int Columns) _columnsFor;
+
+    private MatteScratch() => Interlocked.Increment(ref _created);
+
+    public static MatteScratch Rent()
+    {
+        if (Pool.TryTake(out var scratch))
+        {
+            Interlocked.Decrement(ref _pooled);
+            return scratch;
+        }
+        return new MatteScratch();
+    }
+
+    public static void Return(MatteScratch scratch)
+    {
+        if (Interlocked.Increment(ref _pooled) <= MaxPooled)
+        {
+            Pool.Add(scratch);
+            return;
+        }
+        Interlocked.Decrement(ref _pooled);
+        scratch.Dispose();
+    }
+
+    /// <summary>For each of <paramref name="width"/> output columns: left and right input column and the right one's weight.</summary>
+    public (int[] X0, int[] X1, float[] Wx) Columns(int width, int columns)
+    {
+        if (_columnsFor != (width, columns))
+        {
+            _x0 = new int[width];
+            _x1 = new int[width];
+            _wx = new float[width];
+            var sx = columns / (double)width;
+            for (var x = 0; x < width; x++)
+            {
+                var fx = Math.Clamp((x + 0.5) * sx - 0.5, 0, columns - 1);
+                _x0[x] = (int)fx;
+                _x1[x] = Math.Min(_x0[x] + 1, columns - 1);
+                _wx[x] = (float)(fx - _x0[x]);
+            }
+            _columnsFor = (width, columns);
+        }
+        return (_x0, _x1, _wx);
+    }
+
+    public void Dispose()
+    {
+        foreach (var m in new[] { Bgr, Guide, Prior, Choked, A, B, MeanI, MeanP, CorrI, CorrIp, Ii, Ip, VarI, CovIp, Tmp, RawA, RawB }) m.Dispose();
     }
 }

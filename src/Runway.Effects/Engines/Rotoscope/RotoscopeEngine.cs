@@ -156,37 +156,45 @@ public sealed class RotoscopeEngine : IEffect
                 notes.Add(string.Create(CultureInfo.InvariantCulture, $"dropped {dropped} stray piece(s) smaller than {MinPieceFraction * 100:0}% of the main subject"));
         }
 
-        using var full = segmented is null ? null : Finish(source, segmented, guide, p, scale, workScale);
-        if (segmented is not null)
+        // The source-size matte lives in a pooled buffer: a fresh 8 MiB plane per 1080p frame was allocation churn.
+        var full = segmented is null ? null : System.Buffers.ArrayPool<float>.Shared.Rent(w * h);
+        try
         {
-            if (p.Boolean(R.ParamPropagate))
+            if (segmented is not null)
             {
-                using var stored = new Mat();
-                segmented.ConvertTo(stored, MatType.CV_8UC1, 255);
-                _cache.Put(key, frame.Time, stored, grey);
+                Finish(source, segmented, guide, p, scale, workScale, full!);
+                if (p.Boolean(R.ParamPropagate))
+                {
+                    using var stored = new Mat();
+                    segmented.ConvertTo(stored, MatType.CV_8UC1, 255);
+                    _cache.Put(key, frame.Time, stored, grey);
+                }
+                segmented.Dispose();
             }
-            segmented.Dispose();
-        }
-        else
-        {
-            notes.Add(NoteNoHint);
-        }
+            else
+            {
+                notes.Add(NoteNoHint);
+            }
 
-        cancellationToken.ThrowIfCancellationRequested();
-        var holdOut = p.Boolean(R.ParamHoldOut);
-        var luminance = p.Choice(R.ParamOutput) == R.OutputMatte;
-        if (full is null)
-        {
-            var zeros = new float[w];
-            for (var y = 0; y < h; y++) MatteRefiner.WriteRow(source.Row(y), zeros, holdOut, luminance, frame.Output.Row(y));
+            cancellationToken.ThrowIfCancellationRequested();
+            var holdOut = p.Boolean(R.ParamHoldOut);
+            var luminance = p.Choice(R.ParamOutput) == R.OutputMatte;
+            if (full is null)
+            {
+                var zeros = new float[w];
+                for (var y = 0; y < h; y++) MatteRefiner.WriteRow(source.Row(y), zeros, holdOut, luminance, frame.Output.Row(y));
+            }
+            else
+            {
+                for (var y = 0; y < h; y++) MatteRefiner.WriteRow(source.Row(y), full.AsSpan(y * w, w), holdOut, luminance, frame.Output.Row(y));
+            }
+            notes.Add($"working size {work.Width}x{work.Height}");
+            return new EffectResult(Name, notes);
         }
-        else
+        finally
         {
-            var view = new MatView(full);
-            for (var y = 0; y < h; y++) MatteRefiner.WriteRow(source.Row(y), view.Row<float>(y), holdOut, luminance, frame.Output.Row(y));
+            if (full is not null) System.Buffers.ArrayPool<float>.Shared.Return(full);
         }
-        notes.Add($"working size {work.Width}x{work.Height}");
-        return new EffectResult(Name, notes);
     }
 
     /// <summary>
@@ -241,7 +249,7 @@ public sealed class RotoscopeEngine : IEffect
     }
 
     /// <summary>Whether the re-fit changed the subject's area by more than <see cref="MaxAreaChange"/>.</summary>
-    private static bool AreaJumped(Mat prior, Mat segmented)
+    internal static bool AreaJumped(Mat prior, Mat segmented)
     {
         using var before = new Mat();
         Cv2.Threshold(prior, before, 0.5, 1, ThresholdTypes.Binary);
@@ -250,11 +258,11 @@ public sealed class RotoscopeEngine : IEffect
         return a0 > 0 && Math.Abs(a1 - a0) > MaxAreaChange * a0;
     }
 
-    private static Mat Finish(FloatImage source, Mat segmented, Mat guide, ParamSet p, double scale, double workScale) =>
+    private static void Finish(FloatImage source, Mat segmented, Mat guide, ParamSet p, double scale, double workScale, Span<float> full) =>
         MatteRefiner.Finish(source, segmented, guide,
             p.Double(R.ParamChoke) * scale * workScale,
             p.Double(R.ParamRefineRadius) * scale * workScale,
-            p.Double(R.ParamFeather) * scale);
+            p.Double(R.ParamFeather) * scale, full);
 
     /// <summary>
     /// The prior carried from the nearest anchors on each side, blended by temporal distance; null when no anchor is in
@@ -390,7 +398,7 @@ public sealed class RotoscopeEngine : IEffect
     }
 
     /// <summary>Whether two flow greys differ by more than JPEG/transcode noise (mean absolute difference over 2 codes).</summary>
-    private static bool GreyDiffers(Mat a, Mat b)
+    internal static bool GreyDiffers(Mat a, Mat b)
     {
         if (a.Size() != b.Size()) return false;
         using var diff = new Mat();

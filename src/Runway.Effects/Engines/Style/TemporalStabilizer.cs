@@ -193,6 +193,18 @@ public static class TemporalStabilizer
     /// (stabilisation 0.5): warped flicker ratio (stabilised / per-frame) 0.88 against 0.80 for stylize, 0.80 against
     /// 0.76 for pencil, while the full-size blend also softened the picture (mean |Laplacian| −8% and −7%; here −0.4% and
     /// −3%): part of what it removed as flicker was detail. 1080p CPU per frame: about 70 ms instead of 210 ms.
+    /// <para>Tried and not kept (2026-11-24, same frames at 1280 px, mean |Laplacian| of √luminance as the sharpness
+    /// measure; ratio / sharpness change, warm synthetic reference then starry_night): this blend, stylize 0.885 / −0.3%
+    /// and 0.950 / −0.5%, pencil 0.793 / −4.0% and 0.791 / −2.2%; the full-size blend 0.801 / −5.1%, 0.933 / −4.4%,
+    /// 0.758 / −6.1%, 0.759 / −5.5%. (1) The change applied in a square-root encoding instead of linear: within 0.002
+    /// of this. (2) The blend at 800 or 960 px instead of 640: pencil 0.789 / −2.1% and 0.779 / −2.7%, stylize 0.948 and
+    /// 0.945 (starry_night) — a little flicker for a little detail, at 2.25× the reduced work. (3) The reduced change
+    /// sharpened before upsampling (to restore what area reduction takes from the texture's own 640 px scale): pencil
+    /// 0.768 / −5.7%, stylize worse (0.894). Split into bands (σ 2 px at 1280), the gap to the full-size blend is all in
+    /// the fine band: pencil's fine-band flicker 0.0094 per-frame, 0.0071 here, 0.0063 full-size, with the low band equal
+    /// (0.0134 / 0.0133); stylize's per-frame output flickers less than its source (0.0034 against 0.0049), and what the
+    /// full-size blend removes beyond this one is the source's own fine detail and noise. Every variant that reached the
+    /// full-size blend's ratio did so by mixing the previous frame's fine detail in, and lost ≥ 5% sharpness.</para>
     /// </remarks>
     public static StabilisationStats BlendReduced(FloatImage styled, FloatImage source, FloatImage reducedStyled, FloatImage previousSource,
         FloatImage previousStyled, float strength, FlowSettings settings, CancellationToken ct)

@@ -22,6 +22,30 @@ public sealed record PatchFillOptions(int Seed = 0, double Variation = 0, bool D
     /// stays close to the earlier one where the picture did not change. Null = seed-initialised coarse-to-fine fill.
     /// </summary>
     public PatchField? Initial { get; init; }
+
+    /// <summary>
+    /// Weight of the structure guide in the patch distance (0 = off, the plain fill). When above 0 every level carries a
+    /// guide: for known pixels a local mean of the colour, for hole pixels the membrane fill (<see cref="MembraneFill"/>) of
+    /// those means from the hole's border; a candidate patch pays this weight × the squared difference between its guide
+    /// and the target's, so the patches chosen follow the smooth structure the surroundings predict instead of wandering.
+    /// The coarsest level also starts from the membrane fill instead of a blur.
+    /// </summary>
+    public double StructureGuidance { get; init; }
+
+    /// <summary>
+    /// Weight of the texture guide in the patch distance (0 = off): as <see cref="StructureGuidance"/>, for the local
+    /// detail strength (root mean square of colour minus its local mean). Hole pixels expect the strength the border
+    /// has, so flat patches, which otherwise win against a blurred first guess and make flat polygons, lose where the
+    /// surroundings are textured.
+    /// </summary>
+    public double TextureGuidance { get; init; }
+
+    /// <summary>
+    /// How sharply voting prefers good matches: each overlapping patch votes with weight exp(−distance ÷ (mean distance ÷
+    /// this)). 1 = the plain fill's weights; higher values approach taking the best patch only (mean-shift-like), which
+    /// keeps texture that an average of misaligned patches would wash out.
+    /// </summary>
+    public double VoteSharpness { get; init; } = 1;
 }
 
 /// <summary>What a fill did.</summary>
@@ -130,6 +154,12 @@ public sealed class PatchField
 /// <para>Determinism: every random choice is a hash of (seed, level, iteration, pixel), and the scan is sequential, so a
 /// seed and inputs give the same fill whatever the thread or order. Variation adds a seeded, per-source-location cost to
 /// each candidate, so higher values steer matches to other, nearly-as-good regions.</para>
+/// <para>Guidance (<see cref="PatchFillOptions.StructureGuidance"/>, <see cref="PatchFillOptions.TextureGuidance"/>):
+/// left alone, the EM iteration drifts to flat patches, because a blurred first guess matches flat sources best and
+/// voting blurs again; guided, each candidate also pays for disagreeing with what the border predicts at the target
+/// (its local mean colour and local detail strength, diffused into the hole by a membrane fill), so the fill keeps the
+/// surroundings' structure and texture strength. With <see cref="PatchFillOptions.VoteSharpness"/> above 1 voting
+/// follows the best of the overlapping patches instead of their average.</para>
 /// </remarks>
 public static class PatchFill
 {
@@ -220,6 +250,7 @@ public static class PatchFill
                 if (refFull is not null) level.SetReference(refFull, levelScale, radius, roi);
                 try
                 {
+                    if (state.Guided) level.BuildGuide(radius, cancellationToken);
                     if (coarser is null)
                     {
                         if (options.Initial is { } initial && InitFromField(level, initial, roi, levelScale, state)) { }
@@ -233,6 +264,9 @@ public static class PatchFill
                         else
                         {
                             level.FillHoleSmooth();
+                            // Guided: the membrane of the border is a closer first guess than a blur (its structure is
+                            // what the guide asks the patches to follow).
+                            if (state.Guided) level.FillHoleMembrane(cancellationToken);
                             state.RandomInit(level, l);
                         }
                     }
@@ -387,8 +421,15 @@ public static class PatchFill
         public Mat? RefValues, RefFeatures;
         public int RefW, RefH;
         public Size? RefFull;
+
+        /// <summary>Guide values per pixel (<see cref="GuideChannels"/>): local mean colour, then local detail strength, in feature units.</summary>
+        public Mat? Guide, RefGuide;
+
         // Data pointers read once: Mat.DataPointer is a P/Invoke, far too slow per patch.
-        public float* V, F, RV, RF;
+        public float* V, F, RV, RF, G, RG;
+
+        /// <summary>Values per pixel of <see cref="Guide"/>.</summary>
+        public const int GuideChannels = 6;
 
         public Level(Mat roiValues, Mat roiHole, Size size, int radius)
         {
@@ -535,12 +576,139 @@ public static class PatchFill
             }
         }
 
+        /// <summary>
+        /// Builds the guide of this level (and of the reference, if any): for known pixels the Gaussian-weighted mean of
+        /// the known features around them and the root mean square of the features' difference from it; for hole
+        /// pixels the membrane fill of both from the hole's border.
+        /// </summary>
+        public void BuildGuide(int radius, CancellationToken ct)
+        {
+            Guide = ComputeGuide(Values, Hole, radius, ct);
+            G = (float*)Guide.DataPointer;
+            if (RefValues is not null)
+            {
+                RefGuide = ComputeGuide(RefValues, null, radius, ct);
+                RG = (float*)RefGuide.DataPointer;
+            }
+        }
+
+        private static Mat ComputeGuide(Mat values, byte[]? hole, int radius, CancellationToken ct)
+        {
+            int w = values.Cols, h = values.Rows, n = w * h;
+            using var f = new Mat(h, w, MatType.CV_32FC3);
+            using var k = new Mat(h, w, MatType.CV_32FC1);
+            var v = (float*)values.DataPointer;
+            var fp = (float*)f.DataPointer;
+            var kp = (float*)k.DataPointer;
+            for (var i = 0; i < n; i++)
+            {
+                var isKnown = hole is null || hole[i] == 0;
+                kp[i] = isKnown ? 1f : 0f;
+                for (var c = 0; c < 3; c++) fp[i * 3 + c] = isKnown ? Perceptual(v[i * 4 + c]) : 0f;
+            }
+            // Normalised convolution: hole pixels have weight 0, so their (unknown) values never enter a mean.
+            var sigma = Math.Max(1.0, radius);
+            using var den = new Mat();
+            using var num = new Mat();
+            Cv2.GaussianBlur(k, den, new Size(0, 0), sigma, sigma, BorderTypes.Reflect);
+            Cv2.GaussianBlur(f, num, new Size(0, 0), sigma, sigma, BorderTypes.Reflect);
+            var dp = (float*)den.DataPointer;
+            var np = (float*)num.DataPointer;
+            using var sq = new Mat(h, w, MatType.CV_32FC3);
+            var sp = (float*)sq.DataPointer;
+            for (var i = 0; i < n; i++)
+            {
+                var inv = dp[i] > 1e-4f ? 1f / dp[i] : 0f;
+                for (var c = 0; c < 3; c++)
+                {
+                    np[i * 3 + c] *= inv;
+                    var d = fp[i * 3 + c] - np[i * 3 + c];
+                    sp[i * 3 + c] = kp[i] * d * d;
+                }
+            }
+            using var sqBlur = new Mat();
+            using var den2 = new Mat();
+            var sigma2 = sigma * 1.5;
+            Cv2.GaussianBlur(sq, sqBlur, new Size(0, 0), sigma2, sigma2, BorderTypes.Reflect);
+            Cv2.GaussianBlur(k, den2, new Size(0, 0), sigma2, sigma2, BorderTypes.Reflect);
+            var qp = (float*)sqBlur.DataPointer;
+            var d2 = (float*)den2.DataPointer;
+            var guide = new Mat(h, w, MatType.CV_32FC(GuideChannels));
+            var gp = (float*)guide.DataPointer;
+            var mean = ArrayPool<float>.Shared.Rent(n * 3);
+            var strength = ArrayPool<float>.Shared.Rent(n * 3);
+            var known = ArrayPool<byte>.Shared.Rent(n);
+            try
+            {
+                for (var i = 0; i < n; i++)
+                {
+                    var inv = d2[i] > 1e-4f ? 1f / d2[i] : 0f;
+                    known[i] = kp[i] > 0f && dp[i] > 1e-4f ? (byte)1 : (byte)0;
+                    for (var c = 0; c < 3; c++)
+                    {
+                        mean[i * 3 + c] = np[i * 3 + c];
+                        strength[i * 3 + c] = MathF.Sqrt(qp[i * 3 + c] * inv);
+                    }
+                }
+                if (hole is not null)
+                {
+                    MembraneFill.Fill(mean.AsSpan(0, n * 3), known.AsSpan(0, n), w, h, ct);
+                    MembraneFill.Fill(strength.AsSpan(0, n * 3), known.AsSpan(0, n), w, h, ct);
+                }
+                for (var i = 0; i < n; i++)
+                    for (var c = 0; c < 3; c++)
+                    {
+                        gp[i * GuideChannels + c] = mean[i * 3 + c];
+                        gp[i * GuideChannels + 3 + c] = strength[i * 3 + c];
+                    }
+            }
+            catch
+            {
+                guide.Dispose();
+                throw;
+            }
+            finally
+            {
+                ArrayPool<float>.Shared.Return(mean);
+                ArrayPool<float>.Shared.Return(strength);
+                ArrayPool<byte>.Shared.Return(known);
+            }
+            return guide;
+        }
+
+        /// <summary>Hole pixels' colour replaced by the membrane fill of the known pixels (alpha kept).</summary>
+        public void FillHoleMembrane(CancellationToken ct)
+        {
+            var n = W * H;
+            var rgb = ArrayPool<float>.Shared.Rent(n * 3);
+            var known = ArrayPool<byte>.Shared.Rent(n);
+            try
+            {
+                for (var i = 0; i < n; i++)
+                {
+                    known[i] = Hole[i] == 0 ? (byte)1 : (byte)0;
+                    for (var c = 0; c < 3; c++) rgb[i * 3 + c] = V[i * 4 + c];
+                }
+                MembraneFill.Fill(rgb.AsSpan(0, n * 3), known.AsSpan(0, n), W, H, ct);
+                for (var i = 0; i < n; i++)
+                    if (Hole[i] != 0)
+                        for (var c = 0; c < 3; c++) V[i * 4 + c] = rgb[i * 3 + c];
+            }
+            finally
+            {
+                ArrayPool<float>.Shared.Return(rgb);
+                ArrayPool<byte>.Shared.Return(known);
+            }
+        }
+
         public void Dispose()
         {
             Values.Dispose();
             Features.Dispose();
             RefValues?.Dispose();
             RefFeatures?.Dispose();
+            Guide?.Dispose();
+            RefGuide?.Dispose();
         }
     }
 
@@ -554,6 +722,15 @@ public static class PatchFill
         private readonly float _variation = (float)Math.Clamp(options.Variation, 0, 1);
         private readonly int _radius = radius;
         private readonly bool _hasReference = hasReference;
+        private readonly float _structure = (float)Math.Max(0, options.StructureGuidance);
+        private readonly float _texture = (float)Math.Max(0, options.TextureGuidance);
+        private readonly float _sharpness = (float)Math.Clamp(options.VoteSharpness, 0.1, 100);
+        private readonly float _area = (2 * radius + 1) * (2 * radius + 1);
+
+        /// <summary>Whether the distance includes the guide (see <see cref="PatchFillOptions.StructureGuidance"/>).</summary>
+        public bool Guided => _guided;
+
+        private readonly bool _guided = options.StructureGuidance > 0 || options.TextureGuidance > 0;
 
         // Typical distance of a good match per patch: scales the variation cost and the voting weights' floor.
         private float PatchScale => (2 * _radius + 1) * (2 * _radius + 1) * 3 * 0.03f * 0.03f;
@@ -746,8 +923,34 @@ public static class PatchFill
             return _variation * 4f * PatchScale * (h & 0xFFFF) / 65535f;
         }
 
+        // The plain search (sequences, drafts, extend shot) runs the patch sum alone, exactly as before guidance existed.
         /// <summary>Sum of squared feature differences over the patch (target pixels outside the level skipped), stopping early past <paramref name="limit"/>.</summary>
-        private float Distance(Level level, int tx, int ty, int s, int sx, int sy, float limit)
+        private float Distance(Level level, int tx, int ty, int s, int sx, int sy, float limit) =>
+            _guided ? GuidedDistance(level, tx, ty, s, sx, sy, limit) : PatchDistance(level, tx, ty, s, sx, sy, limit, 0f);
+
+        /// <summary><see cref="Distance"/> with the guide terms first.</summary>
+        private float GuidedDistance(Level level, int tx, int ty, int s, int sx, int sy, float limit)
+        {
+            var w = level.W;
+            var sw = s == 0 ? w : level.RefW;
+            // Guide terms first (one pixel each, cheap), so a candidate that breaks the structure stops early.
+            var gt = level.G + (ty * w + tx) * Level.GuideChannels;
+            var gs = s == 0 ? level.G + (sy * w + sx) * Level.GuideChannels : level.RG + (sy * sw + sx) * Level.GuideChannels;
+            float a = 0f, b = 0f;
+            for (var c = 0; c < 3; c++)
+            {
+                var d = gt[c] - gs[c];
+                a += d * d;
+                var e = gt[3 + c] - gs[3 + c];
+                b += e * e;
+            }
+            var sum = _area * (_structure * a + _texture * b);
+            if (sum >= limit) return sum;
+            return PatchDistance(level, tx, ty, s, sx, sy, limit, sum);
+        }
+
+        /// <summary>Sum of squared feature differences over the patch, added to <paramref name="sum"/>, stopping early past <paramref name="limit"/>.</summary>
+        private float PatchDistance(Level level, int tx, int ty, int s, int sx, int sy, float limit, float sum)
         {
             int w = level.W, h = level.H, r = _radius;
             var tf = level.F;
@@ -759,7 +962,6 @@ public static class PatchFill
             var x1 = Math.Min(r, w - 1 - tx);
             var y0 = Math.Max(-r, -ty);
             var y1 = Math.Min(r, h - 1 - ty);
-            var sum = 0f;
             var n = (x1 - x0 + 1) * 3;
             for (var dy = y0; dy <= y1; dy++)
             {
@@ -788,7 +990,7 @@ public static class PatchFill
             double total = 0;
             var count = 0;
             for (var i = 0; i < n; i++) if (level.Target[i] != 0) { total += Cost[i]; count++; }
-            var sigma = (float)Math.Max(count > 0 ? total / count : 0, PatchScale);
+            var sigma = (float)Math.Max(count > 0 ? total / count : 0, PatchScale) / _sharpness;
             var v = level.V;
             var rv = level.RV;
             fixed (float* ap = acc, wp = wsum)
@@ -798,6 +1000,9 @@ public static class PatchFill
                     if (level.Target[i] == 0) continue;
                     int tx = i % w, ty = i / w;
                     var weight = MathF.Exp(-Cost[i] / sigma);
+                    // Sharp voting is floored so that it never leaves a pixel with no weight at all (it then averages
+                    // evenly); plain voting (sharpness 1, e.g. extend shot's fills) stays exactly as it was.
+                    if (_sharpness > 1f) weight = MathF.Max(weight, 1e-30f);
                     float* sv;
                     int sw;
                     if (Src[i] == 0) { sv = v; sw = w; } else { sv = rv; sw = level.RefW; }
