@@ -33,6 +33,7 @@ public sealed class TimelineRenderTests(ITestOutputHelper log) : IAsyncLifetime
             LogDirectory = _dir,
             ModelsDirectory = models,
             ShutdownTimeout = TimeSpan.FromSeconds(2),
+            TailCacheDirectory = Path.Combine(_dir, "tails"), // never the user's own cache folder
         });
     }
 

@@ -110,6 +110,7 @@ internal sealed class InProcessDaemon : IAsyncDisposable
         {
             SocketPath = Path.Combine(dir, "runwayd.sock"),
             LogDirectory = dir,
+            TailCacheDirectory = Path.Combine(dir, "tails"), // never the user's own cache folder
             RenderDelayMs = renderDelayMs,
             ShutdownTimeout = TimeSpan.FromSeconds(2),
         });

@@ -209,6 +209,7 @@ public sealed class DaemonFixture : IAsyncDisposable
             SocketPath = System.IO.Path.Combine(dir.Path, "run", "runwayd.sock"),
             LogDirectory = dir["log"],
             ArenaDirectory = dir["arenas"],
+            TailCacheDirectory = dir["tails"], // never the user's own cache folder
             MaxConcurrentRenders = 2,
             ShutdownTimeout = TimeSpan.FromSeconds(10),
         };
